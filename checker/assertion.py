@@ -1,0 +1,141 @@
+"""Assertion status of a matched claim: is it said, hedged, denied, asked, reported?
+
+Cue words come from patterns/assertion.yaml; this module only applies scope:
+  - negation reaches forward inside its clause (clauses end at ';', ':',
+    'but', 'however', ...), within a window, and a few cues ("is not") reach
+    back to a claim just before them; pseudo-negations ("not only", "no
+    longer") and cues inside the claim itself ("no side effects") never negate;
+  - attribution and critical framing cover the sentence, unless the reporting
+    verb is first person ("we promise" is the clinic speaking);
+  - research framing covers the sentence; conditionals cover their clause;
+  - a question mark ending the sentence makes it a question;
+  - a modal or "help" just before the claim hedges it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span
+
+from .matching import AuxHits
+from .models import Assertion
+from .pack_schema import AssertionCues
+
+NEGATION_WINDOW = 9  # tokens between a negation cue and the claim it negates
+NEGATION_AFTER_GAP = 2  # tokens between the claim's end and a trailing "is not"
+HEDGE_WINDOW = 4
+FIRST_PERSON_WINDOW = 3
+
+
+@dataclass
+class AssertionResult:
+    status: Assertion
+    cues: list[str] = field(default_factory=list)
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _clause(sent: Span, start: int, end: int, boundaries: frozenset[str]) -> tuple[int, int]:
+    """Token range of the clause holding the claim [start, end)."""
+    doc = sent.doc
+    c_start = sent.start
+    for i in range(start - 1, sent.start - 1, -1):
+        if doc[i].lower_ in boundaries:
+            c_start = i + 1
+            break
+    c_end = sent.end
+    for i in range(end, sent.end):
+        if doc[i].lower_ in boundaries:
+            c_end = i
+            break
+    return c_start, c_end
+
+
+class AssertionClassifier:
+    def __init__(self, cues: AssertionCues):
+        self.boundaries = frozenset(b.lower() for b in cues.clause_boundaries)
+        self.first_person = frozenset(w.lower() for w in cues.first_person)
+        self.question_marks = frozenset(cues.question_marks)
+
+    def _text(self, sent: Span, span: tuple[int, int]) -> str:
+        return sent.doc[span[0] : span[1]].text
+
+    def _first_person_before(self, sent: Span, cue_start: int) -> bool:
+        doc = sent.doc
+        lo = max(sent.start, cue_start - FIRST_PERSON_WINDOW)
+        return any(doc[i].lower_ in self.first_person for i in range(lo, cue_start))
+
+    def classify(
+        self,
+        sent: Span,
+        start: int,
+        end: int,
+        hits: AuxHits,
+        ignore: frozenset[Assertion] = frozenset(),
+        negation_is_claim: bool = False,
+    ) -> AssertionResult:
+        match = (start, end)
+        c_start, c_end = _clause(sent, start, end, self.boundaries)
+        pseudo = hits.get("pseudo_negation")
+
+        def live(span: tuple[int, int]) -> bool:
+            return not _overlaps(span, match) and not any(_overlaps(span, p) for p in pseudo)
+
+        def check(status: Assertion) -> bool:
+            return status not in ignore
+
+        if check(Assertion.negated):
+            for cue in hits.get("negation"):
+                if any(_overlaps(cue, p) for p in pseudo):
+                    continue
+                before = c_start <= cue[0] and cue[1] <= start and start - cue[1] <= NEGATION_WINDOW
+                inside = not negation_is_claim and start <= cue[0] and cue[1] <= end
+                if before or inside:
+                    return AssertionResult(Assertion.negated, [self._text(sent, cue)])
+            for cue in hits.get("negation_after"):
+                if live(cue) and end <= cue[0] <= end + NEGATION_AFTER_GAP and cue[1] <= c_end:
+                    return AssertionResult(Assertion.negated, [self._text(sent, cue)])
+
+        if check(Assertion.attributed):
+            for cue in hits.get("critical_framing"):
+                if not _overlaps(cue, match):
+                    return AssertionResult(Assertion.attributed, [self._text(sent, cue)])
+            own_voice = hits.get("pseudo_attribution")
+            for cue in hits.get("attribution"):
+                if any(_overlaps(cue, p) for p in own_voice):
+                    continue
+                if not _overlaps(cue, match) and not self._first_person_before(sent, cue[0]):
+                    return AssertionResult(Assertion.attributed, [self._text(sent, cue)])
+
+        if check(Assertion.investigational):
+            for cue in hits.get("investigational"):
+                if not _overlaps(cue, match):
+                    return AssertionResult(Assertion.investigational, [self._text(sent, cue)])
+
+        if check(Assertion.conditional):
+            for cue in hits.get("conditional"):
+                if cue[1] <= start and sent.start <= cue[0]:
+                    between = sent.doc[cue[1] : start]
+                    same_clause = c_start <= cue[0] and not any(t.text == "," for t in between)
+                    counterfactual = any(
+                        t.lower_ in ("would", "could", "might", "'d") for t in between
+                    )
+                    if same_clause or counterfactual:
+                        return AssertionResult(Assertion.conditional, [self._text(sent, cue)])
+
+        if check(Assertion.questioned):
+            last = next((t for t in reversed(sent) if not t.is_space), None)
+            if last is not None and last.text in self.question_marks:
+                return AssertionResult(Assertion.questioned, [last.text])
+
+        if check(Assertion.hedged):
+            for cue in hits.get("hedge"):
+                if c_start <= cue[0] and cue[1] <= start and start - cue[1] <= HEDGE_WINDOW:
+                    return AssertionResult(Assertion.hedged, [self._text(sent, cue)])
+                if _overlaps(cue, match):
+                    return AssertionResult(Assertion.hedged, [self._text(sent, cue)])
+
+        return AssertionResult(Assertion.asserted)

@@ -1,0 +1,204 @@
+"""The `stemcheck` command line.
+
+Exit status: 0 nothing flagged, 1 something flagged, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+EXIT_CLEAN, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json", "jsonl", "csv", "markdown", "sarif")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, as documented
+        self.print_usage(sys.stderr)
+        print(f"stemcheck: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="stemcheck", description="Flag stem-cell marketing claims that contradict medical evidence.")
+    p.add_argument("--version", action="store_true", help="print versions and exit")
+    sub = p.add_subparsers(dest="command")
+
+    c = sub.add_parser("check", help="check text or HTML files ('-' reads standard input)")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--format", "-f", choices=FORMATS, default="text")
+    c.add_argument("--all", dest="include_all", action="store_true",
+                   help="also list negated, questioned, reported and research-framed matches")
+    c.add_argument("--max-bytes", type=int, default=None,
+                   help="refuse inputs larger than this (default 20 MB or $STEMCHECK_MAX_BYTES)")
+    c.add_argument("--html", dest="force_html", action="store_true", help="treat every input as HTML")
+    c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    sub.add_parser("rules", help="list categories and rules")
+
+    e = sub.add_parser("explain", help="show one rule with its examples and sources")
+    e.add_argument("rule_id")
+
+    v = sub.add_parser("eval", help="precision/recall/F1 on a labelled JSONL file")
+    v.add_argument("file")
+    v.add_argument("--json", action="store_true", help="print the scores as JSON")
+    v.add_argument("--errors", action="store_true", help="list the sentences scored wrong")
+    return p
+
+
+def _err(message: str) -> int:
+    print(f"stemcheck: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .documents import check_documents
+    from .extract_html import HtmlInputError
+    from .inputs import Document, InputError, read_document
+    from .outputs import Result, render
+
+    if args.max_bytes is not None and args.max_bytes <= 0:
+        return _err("--max-bytes must be positive")
+    if args.files.count("-") > 1:
+        return _err("standard input ('-') can be given only once")
+    try:
+        docs = [read_document(f, max_bytes=args.max_bytes) for f in args.files]
+    except InputError as exc:
+        return _err(str(exc))
+    if args.force_html:
+        docs = [Document(d.source, d.text, True) for d in docs]
+    try:
+        checked = list(check_documents(docs, include_all=args.include_all))
+    except HtmlInputError as exc:
+        return _err(str(exc))
+    results = [Result(c.source, c.text, c.report) for c in checked]
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    out = render(args.format, results, color=color and args.format == "text")
+    sys.stdout.write(out if out.endswith("\n") or not out else out + "\n")
+    flagged = any(r.report.summary.warnings for r in results)
+    return EXIT_FLAGGED if flagged else EXIT_CLEAN
+
+
+def _cmd_rules() -> int:
+    from .pack import default_pack
+
+    pack = default_pack()
+    print(f"{pack.info.name} {pack.info.version} (sha256 {pack.info.hash[:12]})")
+    for name, cat in pack.categories.items():
+        meta = pack.meta.categories[name]
+        print(f"\n{name}  [{cat.caution}] {meta.title}")
+        for rule in cat.rules:
+            print(f"  {rule.id:<45} {rule.severity.value:<9} {rule.message}")
+    return EXIT_CLEAN
+
+
+def _cmd_explain(rule_id: str) -> int:
+    from .pack import default_pack
+
+    pack = default_pack()
+    rule = pack.rule(rule_id)
+    if rule is None:
+        known = ", ".join(r.id for r in pack.rules)
+        return _err(f"no rule {rule_id!r}; known rules: {known}")
+    cat = pack.category_of(rule.id)
+    meta = pack.meta.categories[cat.category]
+    wrap = lambda s: textwrap.fill(s, 88, initial_indent="  ", subsequent_indent="  ")  # noqa: E731
+    print(f"{rule.id}  ({rule.severity.value}, {cat.caution}: {meta.title})\n")
+    print(f"Message:\n{wrap(rule.message)}\n")
+    print(f"Why:\n{wrap(rule.explanation)}\n")
+    print(f"Honest version:\n{wrap(rule.suggestion)}\n")
+    print("Sources:")
+    for src in pack.sources_for(rule):
+        print(f"  {src.title} <{src.url}>")
+    print("\nFires on:")
+    for ex in rule.examples.fire:
+        print(f"  + {ex}")
+    print("\nDoes not fire on:")
+    for ex in rule.examples.not_fire:
+        print(f"  - {ex}")
+    print("\nPatterns:")
+    for pat in rule.patterns:
+        print(f"  {pat if isinstance(pat, str) else json.dumps(pat)}")
+    return EXIT_CLEAN
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .engine import default_checker
+    from .evaluate import LabelledFileError, evaluate, evaluate_baseline, load_labelled
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _err(f"{args.file}: no such file")
+    try:
+        rows = load_labelled(path)
+    except (LabelledFileError, UnicodeDecodeError) as exc:
+        return _err(str(exc))
+    if not rows:
+        return _err(f"{args.file}: no labelled rows")
+    ours = evaluate(rows, default_checker())
+    base = evaluate_baseline(rows)
+    if args.json:
+        print(json.dumps({"file": str(path), "rows": len(rows), "stemcheck": ours.as_dict(),
+                          "baseline": base.as_dict()}, indent=2))
+        return EXIT_CLEAN
+    print(f"{path}: {len(rows)} sentences ({ours.overall.tp + ours.overall.fn} claims, {ours.honest_total} honest)\n")
+    header = f"{'':<18}{'precision':>10}{'recall':>10}{'F1':>8}{'false alarms':>15}"
+    print(header)
+    for res in (ours, base):
+        o = res.overall
+        fa = f"{res.honest_flagged}/{res.honest_total} ({res.false_alarm_rate:.1%})"
+        print(f"{res.name:<18}{o.precision:>10.3f}{o.recall:>10.3f}{o.f1:>8.3f}{fa:>15}")
+    print("\nPer caution (stemcheck vs baseline F1):")
+    print(f"{'':<6}{'support':>8}{'precision':>11}{'recall':>9}{'F1':>8}{'base F1':>9}")
+    for c, counts in sorted(ours.per_caution.items(), key=lambda kv: int(kv[0][1:])):
+        support = counts.tp + counts.fn
+        print(f"{c:<6}{support:>8}{counts.precision:>11.3f}{counts.recall:>9.3f}{counts.f1:>8.3f}"
+              f"{base.per_caution[c].f1:>9.3f}")
+    if args.errors and ours.errors:
+        print("\nScored wrong:")
+        for e in ours.errors:
+            print(f"  [{e['label']}] {e.get('id') or ''} {e['text']}")
+    return EXIT_CLEAN
+
+
+def _versions() -> str:
+    from . import __version__
+    from .pack import default_pack
+
+    info = default_pack().info
+    return f"stemcheck {__version__}; rule pack {info.name} {info.version} sha256:{info.hash}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .pack import PackError
+
+    args = _parser().parse_args(argv)
+    try:
+        if args.version:
+            print(_versions())
+            return EXIT_CLEAN
+        if args.command == "check":
+            return _cmd_check(args)
+        if args.command == "rules":
+            return _cmd_rules()
+        if args.command == "explain":
+            return _cmd_explain(args.rule_id)
+        if args.command == "eval":
+            return _cmd_eval(args)
+        _parser().print_help(sys.stderr)
+        return EXIT_ERROR
+    except PackError as exc:
+        return _err(str(exc))
+    except BrokenPipeError:  # e.g. `stemcheck check big.txt | head`
+        sys.stderr.close()
+        return EXIT_CLEAN
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""Score the checker on a labelled JSONL file (shaped like shared/data/dev.jsonl).
+
+Each line: {"text", "label": "claim"|"honest", "cautions": ["C1", ...]}.
+A sentence counts as flagged when the checker gives it at least one warning.
+Per category, a claim sentence is a positive for each caution it lists, and a
+prediction is the categories of the warnings raised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .engine import Checker
+
+# A plain keyword baseline to compare against: what a naive filter would do.
+BASELINE_KEYWORDS: dict[str, list[str]] = {
+    "C1": ["cure", "cures", "reverse", "guarantee"],
+    "C2": ["fda"],
+    "C3": ["hsct", "mesenchymal"],
+    "C4": ["every patient", "all types", "anyone"],
+    "C5": ["proven", "effective", "success rate", "%"],
+    "C6": ["safe", "side effect", "no risk"],
+    "C7": ["medication", "drugs"],
+    "C8": ["physiotherapy", "rehabilitation"],
+    "C9": ["regenerate", "repair", "myelin", "walk again"],
+    "C10": ["miracle", "breakthrough", "limited", "testimonial"],
+}
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn,
+            "precision": round(self.precision, 4), "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
+
+
+@dataclass
+class EvalResult:
+    name: str
+    overall: Counts = field(default_factory=Counts)
+    per_caution: dict[str, Counts] = field(default_factory=dict)
+    honest_total: int = 0
+    honest_flagged: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.honest_flagged / self.honest_total if self.honest_total else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "overall": self.overall.as_dict(),
+            "false_alarm_rate": round(self.false_alarm_rate, 4),
+            "honest_flagged": self.honest_flagged,
+            "honest_total": self.honest_total,
+            "per_caution": {k: v.as_dict() for k, v in sorted(self.per_caution.items(), key=lambda kv: int(kv[0][1:]))},
+        }
+
+
+class LabelledFileError(ValueError):
+    pass
+
+
+def load_labelled(path: Path) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise LabelledFileError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or row.get("label") not in ("claim", "honest"):
+                raise LabelledFileError(f"{path}:{n}: needs a 'text' string and a 'label' of 'claim' or 'honest'")
+            row.setdefault("cautions", [])
+            rows.append(row)
+    return rows
+
+
+def _score(name: str, rows: list[dict], predict: Callable[[Iterable[str]], Iterable[set[str]]]) -> EvalResult:
+    result = EvalResult(name)
+    cautions = [f"C{i}" for i in range(1, 11)]
+    for c in cautions:
+        result.per_caution[c] = Counts()
+    for row, predicted in zip(rows, predict([r["text"] for r in rows])):
+        is_claim = row["label"] == "claim"
+        flagged = bool(predicted)
+        if is_claim and flagged:
+            result.overall.tp += 1
+        elif is_claim:
+            result.overall.fn += 1
+        elif flagged:
+            result.overall.fp += 1
+        else:
+            result.overall.tn += 1
+        if not is_claim:
+            result.honest_total += 1
+            result.honest_flagged += int(flagged)
+        gold = set(row["cautions"]) if is_claim else set()
+        for c in cautions:
+            counts = result.per_caution[c]
+            g, p = c in gold, c in predicted
+            counts.tp += g and p
+            counts.fp += p and not g
+            counts.fn += g and not p
+            counts.tn += not g and not p
+        if is_claim != flagged:
+            result.errors.append({
+                "id": row.get("id"), "label": row["label"], "cautions": row["cautions"],
+                "predicted": sorted(predicted), "text": row["text"],
+            })
+    return result
+
+
+def evaluate(rows: list[dict], checker: Checker) -> EvalResult:
+    def predict(texts: Iterable[str]) -> Iterable[set[str]]:
+        for report in checker.check_many(texts):
+            yield {f.caution for f in report.findings if f.warning}
+
+    return _score("stemcheck", rows, predict)
+
+
+def evaluate_baseline(rows: list[dict]) -> EvalResult:
+    compiled = {
+        c: re.compile("|".join(r"\b" + re.escape(w) + (r"\b" if w[-1].isalnum() else "") for w in words), re.I)
+        for c, words in BASELINE_KEYWORDS.items()
+    }
+
+    def predict(texts: Iterable[str]) -> Iterable[set[str]]:
+        for text in texts:
+            yield {c for c, rx in compiled.items() if rx.search(text)}
+
+    return _score("keyword baseline", rows, predict)

@@ -1,0 +1,122 @@
+"""Compile the rule pack into spaCy Matchers and find candidate claims.
+
+Two matchers: the main one holds every rule pattern and runs over whole
+documents; the auxiliary one (exceptions, context words, assertion cues) runs
+only over the few sentences where the main one found something.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+from .pack import RulePack
+from .pack_schema import Rule
+from .pattern_dsl import compile_pattern
+
+# Keys of the auxiliary matcher: "<kind>\t<owner>" where owner is a rule id or
+# "cue" for the pack-wide assertion cues.
+AUX_KINDS_RULE = ("exception", "sentence_exception", "requires", "boost", "lower")
+AUX_KINDS_CUE = (
+    "negation",
+    "pseudo_negation",
+    "negation_after",
+    "hedge",
+    "investigational",
+    "conditional",
+    "attribution",
+    "pseudo_attribution",
+    "critical_framing",
+)
+
+
+@dataclass(frozen=True)
+class RawMatch:
+    rule: Rule
+    pattern_index: int
+    start: int  # token index in the doc
+    end: int
+
+
+@dataclass
+class AuxHits:
+    """Auxiliary matches inside one sentence, as (kind, owner) -> token spans."""
+
+    spans: dict[tuple[str, str], list[tuple[int, int]]]
+
+    def get(self, kind: str, owner: str = "cue") -> list[tuple[int, int]]:
+        return self.spans.get((kind, owner), [])
+
+
+class CompiledPack:
+    def __init__(self, pack: RulePack, nlp: Language):
+        self.pack = pack
+        vocab = nlp.vocab
+        lex = pack.meta.lexicons
+        self.main = Matcher(vocab, validate=True)
+        self.aux = Matcher(vocab, validate=True)
+        self._rules: dict[str, tuple[Rule, int]] = {}
+        for rule in pack.rules:
+            for i, pattern in enumerate(rule.patterns):
+                key = f"{rule.id}#{i}"
+                self.main.add(key, compile_pattern(pattern, lex))
+                self._rules[key] = (rule, i)
+            groups = {
+                "exception": rule.exceptions,
+                "sentence_exception": rule.sentence_exceptions,
+                "requires": rule.context.requires,
+                "boost": rule.context.boost,
+                "lower": rule.context.lower,
+            }
+            for kind, patterns in groups.items():
+                if patterns:
+                    token_patterns = [tp for p in patterns for tp in compile_pattern(p, lex)]
+                    self.aux.add(f"{kind}\t{rule.id}", token_patterns)
+        cues = pack.cues
+        for kind in AUX_KINDS_CUE:
+            patterns = getattr(cues, kind)
+            token_patterns = [tp for p in patterns for tp in compile_pattern(p, lex)]
+            if token_patterns:
+                self.aux.add(f"{kind}\tcue", token_patterns)
+        self._strings = vocab.strings
+
+    def find(self, doc: Doc) -> list[RawMatch]:
+        out = []
+        for match_id, start, end in self.main(doc):
+            rule, idx = self._rules[self._strings[match_id]]
+            out.append(RawMatch(rule, idx, start, end))
+        return out
+
+    def aux_hits(self, sent: Span) -> AuxHits:
+        spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        offset = sent.start
+        for match_id, start, end in self.aux(sent):
+            kind, owner = self._strings[match_id].split("\t", 1)
+            spans.setdefault((kind, owner), []).append((start + offset, end + offset))
+        return AuxHits(spans)
+
+    def doc_has(self, doc: Doc, rule: Rule, kind: str) -> bool:
+        """Whether an auxiliary group of this rule matches anywhere in the doc."""
+        key = self._strings.add(f"{kind}\t{rule.id}")
+        return any(mid == key for mid, _, _ in self.aux(doc))
+
+
+def longest_per_rule(matches: Iterable[RawMatch]) -> list[RawMatch]:
+    """Keep, per rule, the longest of overlapping matches (spaCy returns all)."""
+    by_rule: dict[str, list[RawMatch]] = {}
+    for m in matches:
+        by_rule.setdefault(m.rule.id, []).append(m)
+    kept: list[RawMatch] = []
+    for group in by_rule.values():
+        group.sort(key=lambda m: (-(m.end - m.start), m.start))
+        taken: list[RawMatch] = []
+        for m in group:
+            if all(m.end <= t.start or m.start >= t.end for t in taken):
+                taken.append(m)
+        kept.extend(taken)
+    kept.sort(key=lambda m: (m.start, m.end))
+    return kept

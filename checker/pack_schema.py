@@ -1,0 +1,109 @@
+"""Schema of the rule pack files in patterns/.
+
+Pydantic models with extra fields forbidden, so a typo in a pack file fails at
+start-up with the file, rule and field named instead of silently matching less.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .models import Assertion, Severity
+
+# A pattern is either our compact string form (see patterns/README.md) or a raw
+# spaCy Matcher token-pattern list, as an escape hatch.
+PatternSpec = str | list[dict]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceRef(_Strict):
+    title: str
+    url: str = Field(pattern=r"^https://")
+
+
+class Context(_Strict):
+    """Presidio-style context: words near a match that make it more or less likely."""
+
+    # At least one of these must occur in the sentence (or the document) or the
+    # match is dropped: e.g. "repairs tissue" only matters when stem cells are mentioned.
+    requires: list[PatternSpec] = Field(default_factory=list)
+    requires_scope: Literal["sentence", "document"] = "sentence"
+    boost: list[PatternSpec] = Field(default_factory=list)
+    lower: list[PatternSpec] = Field(default_factory=list)
+
+
+class Examples(_Strict):
+    fire: list[str] = Field(min_length=5)
+    not_fire: list[str] = Field(min_length=5)
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$")
+    severity: Severity
+    confidence: float = Field(default=0.9, gt=0.0, le=1.0)
+    message: str = Field(min_length=10)
+    explanation: str = Field(min_length=20)
+    suggestion: str = Field(min_length=10)
+    sources: list[str] = Field(min_length=1, description="Keys of the pack's source catalogue.")
+    patterns: list[PatternSpec] = Field(min_length=1)
+    exceptions: list[PatternSpec] = Field(default_factory=list)
+    sentence_exceptions: list[PatternSpec] = Field(default_factory=list)
+    context: Context = Field(default_factory=Context)
+    # Assertion statuses this rule ignores: e.g. urgency copy is a red flag even
+    # when phrased as a question ("Why wait?").
+    assertion_ignore: list[Assertion] = Field(default_factory=list)
+    # For most rules a negation inside the matched span ("brings no cure") denies
+    # the claim; for some the negation is the claim itself ("no side effects").
+    claim_includes_negation: bool = False
+    examples: Examples
+
+
+class CategoryFile(_Strict):
+    category: str = Field(pattern=r"^[a-z-]+$")
+    caution: str = Field(pattern=r"^C([1-9]|10)$")
+    rules: list[Rule] = Field(min_length=1)
+
+    @field_validator("rules")
+    @classmethod
+    def _ids_in_category(cls, rules: list[Rule], info) -> list[Rule]:
+        category = info.data.get("category")
+        for rule in rules:
+            if category and not rule.id.startswith(category + "."):
+                raise ValueError(f"rule id {rule.id!r} must start with {category + '.'!r}")
+        return rules
+
+
+class CategoryMeta(_Strict):
+    caution: str = Field(pattern=r"^C([1-9]|10)$")
+    title: str
+    summary: str
+
+
+class PackMeta(_Strict):
+    name: str
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    categories: dict[str, CategoryMeta]
+    sources: dict[str, SourceRef]
+    lexicons: dict[str, list[str]]
+
+
+class AssertionCues(_Strict):
+    """Cue patterns for the assertion classifier (patterns/assertion.yaml)."""
+
+    clause_boundaries: list[str]
+    negation: list[PatternSpec]
+    pseudo_negation: list[PatternSpec]
+    negation_after: list[PatternSpec]
+    hedge: list[PatternSpec]
+    investigational: list[PatternSpec]
+    conditional: list[PatternSpec]
+    attribution: list[PatternSpec]
+    pseudo_attribution: list[PatternSpec] = Field(default_factory=list)
+    first_person: list[str]
+    critical_framing: list[PatternSpec]
+    question_marks: list[str] = Field(default_factory=lambda: ["?"])

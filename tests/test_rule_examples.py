@@ -1,0 +1,47 @@
+"""Every rule ships examples that must fire and must not fire (LanguageTool-style);
+this runs all of them against the real pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.engine import default_checker
+from checker.pack import default_pack
+
+PACK = default_pack()
+FIRE = [(r.id, t) for r in PACK.rules for t in r.examples.fire]
+NOT_FIRE = [(r.id, t) for r in PACK.rules for t in r.examples.not_fire]
+
+
+def _warnings(text: str):
+    return [f for f in default_checker().check(text).findings if f.warning]
+
+
+@pytest.mark.parametrize(("rule_id", "text"), FIRE, ids=[f"{r}:{i}" for i, (r, _) in enumerate(FIRE)])
+def test_example_fires(rule_id: str, text: str) -> None:
+    # The rule itself must match as a warning, and the report must warn in its
+    # category (overlapping matches of one category are merged into the most
+    # severe, so the report may name a sibling rule).
+    category = rule_id.split(".", 1)[0]
+    matched = [(r, a) for r, a, _ in default_checker().candidates(text) if r == rule_id]
+    assert any(a.value in ("asserted", "hedged") for _, a in matched), (
+        f"{rule_id} should fire on {text!r}; its matches: {matched}"
+    )
+    found = _warnings(text)
+    assert any(f.category == category for f in found), f"no {category} warning for {text!r}"
+
+
+@pytest.mark.parametrize(("rule_id", "text"), NOT_FIRE, ids=[f"{r}:{i}" for i, (r, _) in enumerate(NOT_FIRE)])
+def test_example_does_not_fire(rule_id: str, text: str) -> None:
+    found = [f for f in _warnings(text) if f.rule_id == rule_id]
+    assert not found, f"{rule_id} must not fire on {text!r}; fired on {[f.text for f in found]}"
+
+
+def test_every_rule_has_enough_examples() -> None:
+    for rule in PACK.rules:
+        assert len(rule.examples.fire) >= 5 and len(rule.examples.not_fire) >= 5, rule.id
+
+
+def test_every_category_has_rules() -> None:
+    assert set(PACK.categories) == set(PACK.meta.categories)
+    assert len(PACK.categories) == 10
