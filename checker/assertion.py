@@ -22,9 +22,10 @@ from .matching import AuxHits
 from .models import Assertion
 from .pack_schema import AssertionCues
 
-NEGATION_WINDOW = 9  # tokens between a negation cue and the claim it negates
-NEGATION_AFTER_GAP = 2  # tokens between the claim's end and a trailing "is not"
+NEGATION_WINDOW = 10  # tokens between a negation cue and the claim it negates
+NEGATION_AFTER_GAP = 1  # tokens between the claim's end and a trailing "is not"
 HEDGE_WINDOW = 4
+_LIST_NEGATORS = frozenset({"no", "without", "zero", "nil"})
 FIRST_PERSON_WINDOW = 3
 
 
@@ -38,17 +39,25 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _clause(sent: Span, start: int, end: int, boundaries: frozenset[str]) -> tuple[int, int]:
+def _is_boundary(sent: Span, i: int, boundaries: frozenset[str], after_comma: frozenset[str]) -> bool:
+    word = sent.doc[i].lower_
+    if word in boundaries:
+        return True
+    return word in after_comma and i > sent.start and sent.doc[i - 1].text == ","
+
+
+def _clause(
+    sent: Span, start: int, end: int, boundaries: frozenset[str], after_comma: frozenset[str]
+) -> tuple[int, int]:
     """Token range of the clause holding the claim [start, end)."""
-    doc = sent.doc
     c_start = sent.start
     for i in range(start - 1, sent.start - 1, -1):
-        if doc[i].lower_ in boundaries:
+        if _is_boundary(sent, i, boundaries, after_comma):
             c_start = i + 1
             break
     c_end = sent.end
     for i in range(end, sent.end):
-        if doc[i].lower_ in boundaries:
+        if _is_boundary(sent, i, boundaries, after_comma):
             c_end = i
             break
     return c_start, c_end
@@ -57,6 +66,7 @@ def _clause(sent: Span, start: int, end: int, boundaries: frozenset[str]) -> tup
 class AssertionClassifier:
     def __init__(self, cues: AssertionCues):
         self.boundaries = frozenset(b.lower() for b in cues.clause_boundaries)
+        self.after_comma = frozenset(b.lower() for b in cues.comma_clause_boundaries)
         self.first_person = frozenset(w.lower() for w in cues.first_person)
         self.question_marks = frozenset(cues.question_marks)
 
@@ -78,7 +88,7 @@ class AssertionClassifier:
         negation_is_claim: bool = False,
     ) -> AssertionResult:
         match = (start, end)
-        c_start, c_end = _clause(sent, start, end, self.boundaries)
+        c_start, c_end = _clause(sent, start, end, self.boundaries, self.after_comma)
         pseudo = hits.get("pseudo_negation")
 
         def live(span: tuple[int, int]) -> bool:
@@ -88,15 +98,34 @@ class AssertionClassifier:
             return status not in ignore
 
         if check(Assertion.negated):
+            for cue in hits.get("sentence_negation"):
+                if cue[1] <= start and not any(
+                    sent.doc[i].lower_ in self.boundaries for i in range(cue[1], start)
+                ):
+                    return AssertionResult(Assertion.negated, [self._text(sent, cue)])
             for cue in hits.get("negation"):
                 if any(_overlaps(cue, p) for p in pseudo):
                     continue
-                before = c_start <= cue[0] and cue[1] <= start and start - cue[1] <= NEGATION_WINDOW
+                # When the negation is the claim ("no MRI, no referral needed"),
+                # a "no" before it is usually part of the same list, not a denial.
+                listed = negation_is_claim and self._text(sent, cue).lower() in _LIST_NEGATORS
+                before = (
+                    not listed
+                    and c_start <= cue[0]
+                    and cue[1] <= start
+                    and start - cue[1] <= NEGATION_WINDOW
+                )
                 inside = not negation_is_claim and start <= cue[0] and cue[1] <= end
                 if before or inside:
                     return AssertionResult(Assertion.negated, [self._text(sent, cue)])
             for cue in hits.get("negation_after"):
-                if live(cue) and end <= cue[0] <= end + NEGATION_AFTER_GAP and cue[1] <= c_end:
+                gap = sent.doc[end : cue[0]]
+                if (
+                    live(cue)
+                    and end <= cue[0] <= end + NEGATION_AFTER_GAP
+                    and cue[1] <= c_end
+                    and not any(t.lower_ in ("and", "or", ",") for t in gap)
+                ):
                     return AssertionResult(Assertion.negated, [self._text(sent, cue)])
 
         if check(Assertion.attributed):
@@ -128,7 +157,8 @@ class AssertionClassifier:
 
         if check(Assertion.questioned):
             last = next((t for t in reversed(sent) if not t.is_space), None)
-            if last is not None and last.text in self.question_marks:
+            rhetorical = any(cue[0] <= sent.start + 1 for cue in hits.get("rhetorical_question"))
+            if last is not None and last.text in self.question_marks and not rhetorical:
                 return AssertionResult(Assertion.questioned, [last.text])
 
         if check(Assertion.hedged):

@@ -26,9 +26,12 @@ matching, while staying robust on broken markup:
   reveal later (accordions, tabs) is dropped only when hidden inline.
   Attributes on ``<html>`` and ``<body>`` are ignored: pages often hide the
   whole body until scripts load, and dropping everything would hide all claims.
+  Attribute text (``alt``, ``title``, ``placeholder``, ``value``) is not text.
 * SVG: only text inside ``<text>`` (with its ``tspan``/``textPath``) is
   rendered, so that is kept; icon titles, descriptions, ``defs`` and the like
-  are dropped.  ``<foreignObject>`` content is ordinary HTML again.
+  are dropped.  ``<foreignObject>`` content is ordinary HTML again, and an
+  HTML block or phrasing tag such as ``<p>`` ends an unclosed ``<svg>`` (as in
+  browsers), so a broken icon cannot hide the rest of the page.
 * ``textarea``, ``pre``, ``listing``, ``xmp``, ``plaintext`` are visible; in
   them line breaks survive as ``\\n`` (at most two in a row), other whitespace
   still collapses.
@@ -52,7 +55,10 @@ matching, while staying robust on broken markup:
 * Malformed markup is never rejected.  Unclosed elements close implicitly the
   way browsers close the common ones (``p li dd dt tr td th option a button``
   headings, and ``<head>`` when body content starts); stray end tags are
-  ignored; a self-closing ``<x/>`` is treated as empty.  At end of input an
+  ignored; a self-closing ``<x/>`` is treated as empty (browsers would keep a
+  non-void element open; treating it as empty never hides the rest of a page).
+  Inside ``title textarea iframe noscript noembed noframes xmp`` markup is not
+  structure, as browsers read those as raw text.  At end of input an
   unterminated comment, tag or unclosed script runs to the end and is dropped,
   as browsers do; anything else left over is text.
 * Nesting deeper than ``max_depth`` open elements raises ``HtmlInputError``
@@ -161,6 +167,17 @@ _SVG_UNRENDERED = frozenset(
     "radialgradient filter".split()
 )
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Browsers read these as raw text up to their own end tag, so markup inside is
+# not structure (HTMLParser only does this for script and style).
+_RAWTEXT = frozenset("title textarea iframe noscript noembed noframes xmp".split())
+# HTML start tags that end an open <svg> (browsers break out of foreign content),
+# so an unclosed inline icon cannot swallow the rest of the page.
+_SVG_BREAKOUT = frozenset(
+    (
+        "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i img li "
+        "listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt u ul var"
+    ).split()
+)
 # Start tags that implicitly close an open <p>.
 _CLOSES_P = frozenset(
     (
@@ -274,7 +291,7 @@ class _Extractor(HTMLParser):
         self._mode = _VISIBLE
         self._in_svg = False
         self._pre = False
-        self._body_started = False
+        self._body_started = False  # set by body tags; emitted text (self._n) also counts
         # characters of html up to here were already emitted by us (see handle_data)
         self._skip_until = 0
 
@@ -465,6 +482,9 @@ class _Extractor(HTMLParser):
     # --- elements -------------------------------------------------------------
 
     def _start(self, tag: str, attrs: list[tuple[str, str | None]], off: int, closed: bool) -> None:
+        stack = self._stack
+        if stack and stack[-1][0] in _RAWTEXT and not self._in_svg:
+            return  # markup inside <title>, <textarea>, <noscript>... is text to a browser
         if tag == "html":
             return
         if tag == "body":
@@ -474,10 +494,14 @@ class _Extractor(HTMLParser):
             return
         if tag == "head":
             # A second or late <head> is ignored by browsers; obeying it would hide the page.
-            if not self._body_started and not self._open.get("head"):
+            if not (self._body_started or self._n) and not self._open.get("head"):
                 self._push("head", _HIDDEN, False, False, off)
             return
         in_svg = self._in_svg
+        if in_svg and tag in _SVG_BREAKOUT:
+            while self._in_svg:
+                self._pop_to(len(stack) - 1)
+            in_svg = False
         if not in_svg:
             if tag not in _HEAD_TAGS:
                 if self._stack and self._stack[-1][0] == "head":
@@ -591,6 +615,9 @@ class _Extractor(HTMLParser):
                     return
 
     def _end(self, tag: str, off: int) -> None:
+        stack = self._stack
+        if stack and stack[-1][0] in _RAWTEXT and stack[-1][0] != tag and not self._in_svg:
+            return  # only its own end tag closes a raw-text element
         if tag == "br" and not self._in_svg:  # browsers treat </br> as <br>
             self._break(off, 1)
             return
@@ -598,7 +625,6 @@ class _Extractor(HTMLParser):
             return
         block = tag in _BLOCK
         if self._open.get(tag):
-            stack = self._stack
             for idx in range(len(stack) - 1, -1, -1):
                 if stack[idx][0] == tag:
                     block = self._pop_to(idx) or block
@@ -634,8 +660,7 @@ class _Extractor(HTMLParser):
             self._space = (start, end)
 
     def _flush(self) -> None:
-        """Emit pending separators before a visible character."""
-        self._body_started = True
+        """Emit pending separators before a visible character (call only if some are pending)."""
         if self._n:
             if self._breaks:
                 for start, end in self._breaks:
@@ -663,7 +688,10 @@ class _Extractor(HTMLParser):
 
     def _text(self, data: str, off: int) -> None:
         """Emit raw text found at html[off:off+len(data)]."""
-        if not data or not self._can_show(data):
+        if not data or (self._mode != _VISIBLE and not self._can_show(data)):
+            return
+        if not self._pre and not data.strip(" \t\n\r\f"):
+            self._ws(off, off + 1)  # fast path: indentation between tags
             return
         pos = 0
         for m in _SPECIAL.finditer(data):
@@ -694,7 +722,8 @@ class _Extractor(HTMLParser):
         if trailing:
             seg = seg[:-1]
         n = len(seg)
-        self._flush()
+        if self._breaks or self._space is not None:
+            self._flush()
         self._parts.append(seg)
         self._starts.extend(range(off, off + n))
         self._ends.extend(range(off + 1, off + n + 1))
@@ -715,7 +744,8 @@ class _Extractor(HTMLParser):
             elif ch in _DROP:
                 continue
             else:
-                self._flush()
+                if self._breaks or self._space is not None:
+                    self._flush()
                 self._parts.append(ch)
                 self._starts.append(start)
                 self._ends.append(end)

@@ -25,6 +25,8 @@ AUX_KINDS_CUE = (
     "negation",
     "pseudo_negation",
     "negation_after",
+    "sentence_negation",
+    "rhetorical_question",
     "hedge",
     "investigational",
     "conditional",

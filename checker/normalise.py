@@ -19,15 +19,21 @@ Pipeline (each step keeps the map):
    each output character maps to its whole chunk.
 3. Typographic apostrophes/quotes/dashes become ASCII, and look-alike letters
    are folded to ASCII Latin (table derived lazily from the Unicode
-   confusables data shipped with ``confusable_homoglyphs``). See
-   :func:`_should_fold_word` for the rule that protects genuine Greek,
-   Cyrillic, etc. text.
+   confusables data shipped with ``confusable_homoglyphs``). Folding is
+   decided per word so genuine Greek, Cyrillic, etc. text survives: a word
+   is folded if it mixes look-alikes with Latin letters, or if all its
+   letters are look-alikes and no neighbouring word is clearly non-Latin
+   (see :func:`_word_verdict` and :func:`_neighbours_allow`).
 4. Letter-spaced words ("c u r e", "c-u-r-e") and dotted initialisms
    ("F.D.A.", "F. D. A.", "c.u.r.e") are joined. Only separators are
-   removed; a trailing dot is kept so sentence boundaries survive.
+   removed; the trailing dot of an initialism is kept unless the sentence
+   visibly continues (lowercase next word, comma...), so "the F.D.A. Next"
+   keeps its sentence boundary while "F.D.A. approved" becomes "FDA
+   approved".
 
 ASCII text without letter-spaced/dotted candidates takes a fast path with
-lazy identity maps.
+lazy identity maps (``range``); text whose characters all map 1:1 keeps
+``range`` maps too. Otherwise the maps are ``array('l')``.
 """
 
 from __future__ import annotations
@@ -226,27 +232,37 @@ def _is_latin_letter(c: str) -> bool:
     return c.isalpha() and (c.isascii() or categories.alias(c) == "LATIN")
 
 
-def _char_class(codepoints: list[int]) -> str:
-    """Regex matching any of the sorted code points.
+def _ranges(codepoints: list[int]) -> str:
+    """Body of a regex character class for sorted code points."""
+    out: list[str] = []
+    i = 0
+    while i < len(codepoints):
+        j = i
+        while j + 1 < len(codepoints) and codepoints[j + 1] == codepoints[j] + 1:
+            j += 1
+        lo, hi = codepoints[i], codepoints[j]
+        out.append(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}")
+        i = j + 1
+    return "".join(out)
 
-    BMP and astral code points get separate classes: ``re`` compiles a pure
-    BMP class to a fast bitmap but falls back to a linear range scan for the
-    whole class as soon as it contains an astral range.
+
+def _char_class(codepoints: list[int]) -> str:
+    """Regex matching exactly one of the sorted code points, scanned fast.
+
+    ``re`` compiles a BMP-only class to a bitmap, but a class holding many
+    astral ranges is tested range by range (~30x slower on every char it
+    scans). So the scanned class is the BMP members plus the whole astral
+    plane as a single range, and a lookbehind (run only after that class
+    matched) checks astral hits against the real astral members.
     """
-    alternatives: list[str] = []
-    for group in ([c for c in codepoints if c <= 0xFFFF], [c for c in codepoints if c > 0xFFFF]):
-        out: list[str] = []
-        i = 0
-        while i < len(group):
-            j = i
-            while j + 1 < len(group) and group[j + 1] == group[j] + 1:
-                j += 1
-            lo, hi = group[i], group[j]
-            out.append(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}")
-            i = j + 1
-        if out:
-            alternatives.append("[" + "".join(out) + "]")
-    return "(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)"
+    bmp = [c for c in codepoints if c <= 0xFFFF]
+    astral = [c for c in codepoints if c > 0xFFFF]
+    if not astral:
+        return f"[{_ranges(bmp)}]" if bmp else "(?!)"
+    return (
+        f"[{_ranges(bmp)}\\U00010000-\\U0010ffff]"
+        f"(?<=[\\x00-\\uffff]|[{_ranges(astral)}])"
+    )
 
 
 class _Patterns:
@@ -272,7 +288,13 @@ def _patterns() -> _Patterns:
     return _Patterns()
 
 
-_PUNCT_TRANSLATE = str.maketrans(_PUNCT_FOLD)
+_PUNCT_RE = re.compile("[" + "".join(_PUNCT_FOLD) + "]")
+
+
+def _fold_punct(s: str) -> str:
+    # A regex sub touches only the matches; str.translate costs ~170 ns per
+    # char on non-ASCII strings.
+    return _PUNCT_RE.sub(lambda m: _PUNCT_FOLD[m.group()], s)
 
 
 # --------------------------------------------------------------------------
@@ -336,6 +358,11 @@ def _nfkc_stage(
     fold = _fold_table()
     info_cache = _CHAR_INFO
     n_text = len(text)
+    if unicodedata.is_normalized("NFKC", text) and not pats.invisible.search(text):
+        # Whole text maps 1:1 (typical for clean prose in any script): do it
+        # in C. The fold step finds look-alikes itself.
+        out_text = _fold_punct(text)
+        return out_text, range(n_text), range(1, n_text + 1), [(0, n_text)]
     parts: list[str] = []
     text_from = 0  # text[text_from:] not yet copied to parts
     fold_ranges: list[tuple[int, int]] = []
@@ -365,7 +392,7 @@ def _nfkc_stage(
         seg = text[rs:b]
         if unicodedata.is_normalized("NFKC", seg) and not pats.invisible.search(seg):
             # Already NFKC with nothing to drop: every char maps to itself.
-            out_seg = seg.translate(_PUNCT_TRANSLATE)
+            out_seg = _fold_punct(seg)
             if out_seg != seg:
                 parts.append(text[text_from:rs])
                 parts.append(out_seg)
@@ -505,8 +532,9 @@ def _fold_stage(text: str, ranges: list[tuple[int, int]]) -> str:
             wm = pats.word.match(text, lo)
             hi = wm.end() if wm else m.end()
             word = text[lo:hi]
-            verdict = verdicts.get(word, False) if word in verdicts else None
-            if word not in verdicts:
+            if word in verdicts:
+                verdict = verdicts[word]
+            else:
                 verdict = verdicts[word] = _word_verdict(word, fold)
             if verdict is None:
                 verdict = _neighbours_allow(text, lo, hi, fold)
@@ -538,10 +566,18 @@ def _collapse_deletions(text: str) -> list[int]:
         pos = m0.end()
     spans.extend(m.span("run") for m in _COLLAPSE_RE.finditer(text, pos))
     for s, e in spans:
-        # Keep a trailing dot: it may end the sentence ("... the F.D.A.").
-        last = e - 1 if text[e - 1] == "." else e
+        # Keep a trailing dot when it may end the sentence ("... the F.D.A.
+        # Next"); drop it when the sentence visibly goes on ("F.D.A.
+        # approved", "U.S., and"), or "FDA." would split the claim in two.
+        last = e
+        if text[e - 1] == "." and not _SENTENCE_GOES_ON.match(text, e):
+            last = e - 1
         dels.extend(k for k in range(s, last) if not text[k].isalpha())
     return dels
+
+
+# After a dotted initialism: the next word is lowercase, or a clause mark.
+_SENTENCE_GOES_ON = re.compile(r"\s{0,4}[a-z]|[,;:]")
 
 
 def _delete(

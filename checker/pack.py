@@ -124,13 +124,21 @@ def load_pack(directory: Path | str | None = None) -> RulePack:
     cues = _validate(AssertionCues, directory / ASSERTION_FILE, _read_yaml(directory / ASSERTION_FILE))
     categories: dict[str, CategoryFile] = {}
     seen_ids: set[str] = set()
+    files: list[tuple[Path, CategoryFile]] = []
+    lexicons = dict(meta.lexicons)
     for path in sorted(directory.glob("*.yaml")):
         if path.name in (META_FILE, ASSERTION_FILE):
             continue
-        data = _read_yaml(path)
-        cat = _validate(CategoryFile, path, data)
+        cat = _validate(CategoryFile, path, _read_yaml(path))
         if path.stem != cat.category:
             raise PackError(f"{path.name}: file must be named after its category {cat.category!r}")
+        for name, words in cat.lexicons.items():
+            if name in lexicons:
+                raise PackError(f"{path.name}: lexicon {name!r} is already defined elsewhere in the pack")
+            lexicons[name] = words
+        files.append((path, cat))
+    meta = meta.model_copy(update={"lexicons": lexicons})
+    for path, cat in files:
         _check_references(path, cat, meta)
         for rule in cat.rules:
             if rule.id in seen_ids:

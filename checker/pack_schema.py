@@ -66,6 +66,9 @@ class Rule(_Strict):
 class CategoryFile(_Strict):
     category: str = Field(pattern=r"^[a-z-]+$")
     caution: str = Field(pattern=r"^C([1-9]|10)$")
+    # Word lists used by this file's rules; names are pack-wide, so they must
+    # not clash with pack.yaml's or another file's.
+    lexicons: dict[str, list[str]] = Field(default_factory=dict)
     rules: list[Rule] = Field(min_length=1)
 
     @field_validator("rules")
@@ -96,9 +99,17 @@ class AssertionCues(_Strict):
     """Cue patterns for the assertion classifier (patterns/assertion.yaml)."""
 
     clause_boundaries: list[str]
+    # Words that end a clause only after a comma ("..., so it is safe"), since
+    # elsewhere they are adverbs ("has not yet been shown").
+    comma_clause_boundaries: list[str] = Field(default_factory=list)
     negation: list[PatternSpec]
     pseudo_negation: list[PatternSpec]
     negation_after: list[PatternSpec]
+    # Negation whose scope is the rest of the sentence: "no study has shown
+    # that stem cells ... repair ...".
+    sentence_negation: list[PatternSpec] = Field(default_factory=list)
+    # Question openers that make a question rhetorical, i.e. a claim.
+    rhetorical_question: list[PatternSpec] = Field(default_factory=list)
     hedge: list[PatternSpec]
     investigational: list[PatternSpec]
     conditional: list[PatternSpec]

@@ -28,7 +28,7 @@ _SPECIAL = {
     "<num>": {"LIKE_NUM": True},
     "<punct>": {"IS_PUNCT": True},
     # A capitalised word that is not a title of office: "says Maria", not "says Dr".
-    "<name>": {"IS_TITLE": True, "LOWER": {"NOT_IN": ["dr", "dr.", "doctor", "professor", "prof", "prof.", "the", "a", "an"]}},
+    "<name>": {"IS_TITLE": True, "LOWER": {"NOT_IN": ["dr", "dr.", "doctor", "professor", "prof", "prof.", "the", "a", "an", "i"]}},
 }
 
 TokenSeq = list[dict]

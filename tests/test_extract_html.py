@@ -589,3 +589,22 @@ def test_performance_hostile_inputs(html):
     elapsed = time.perf_counter() - t0
     assert elapsed < 3.0, f"extraction took {elapsed:.2f}s"
     assert len(ex.text) == len(ex.source_starts)
+
+
+def test_markup_inside_raw_text_elements_is_not_structure():
+    ex = extract_html("<p>a<title>x<div>hidden</div></p>still title</title>b</p>")
+    assert ex.text == "ab"
+    ex = extract_html("<noscript><p>no</p></div></noscript>c")
+    assert ex.text == "c"
+    ex = extract_html("<textarea>one <b>two</b></div> three</textarea><p>four</p>")
+    assert ex.text == "one two three\n\nfour"
+    assert_map_ok(ex)
+    # svg <title> is an svg element, not raw text
+    ex = extract_html("<svg><title>t<text>x</text></title></svg>y")
+    assert ex.text == "y"
+
+
+def test_unclosed_svg_does_not_swallow_the_page():
+    ex = extract_html("<p>Intro <svg><path d='M0'><g><use href='#i'></p><p>Cures MS</p><div>more</div>")
+    assert ex.text == "Intro\n\nCures MS\n\nmore"
+    assert_map_ok(ex)

@@ -163,9 +163,15 @@ def test_run_stops_before_real_word() -> None:
     ("src", "expected"),
     [
         ("approved by the F.D.A. Next sentence", "approved by the FDA. Next sentence"),
-        ("the F. D. A. says", "the FDA. says"),
-        ("U.S. clinics", "US. clinics"),
-        ("e.g. this", "eg. this"),
+        ("approved by the F. D. A. Next", "approved by the FDA. Next"),
+        ("approved by the F.D.A.", "approved by the FDA."),
+        ("approved by the F.D.A.\n\nOur team", "approved by the FDA.\n\nOur team"),
+        # The sentence visibly continues: the dot goes too.
+        ("It is F.D.A. approved", "It is FDA approved"),
+        ("the F. D. A. says", "the FDA says"),
+        ("U.S. clinics", "US clinics"),
+        ("the U.S., and", "the US, and"),
+        ("e.g. this", "eg this"),
         ("F.D.A approved", "FDA approved"),
         ("c.u.r.e", "cure"),
         ("\uff26\uff0e\uff24\uff0e\uff21\uff0e", "FDA."),  # fullwidth
@@ -345,3 +351,34 @@ def test_utf16_errors() -> None:
 def test_utf16_ascii_fast() -> None:
     assert utf16_offsets("abc", [3, 0]) == [3, 0]
     assert utf16_to_codepoint("abc", [2]) == [2]
+
+
+def test_greek_caps_inside_greek_prose_untouched() -> None:
+    # "ΚΑΙ" is all look-alikes, but its neighbours are plainly Greek.
+    src = (
+        "\u0397 \u03b8\u03b5\u03c1\u03b1\u03c0\u03b5\u03af\u03b1 "
+        "\u039a\u0391\u0399 \u03b7 \u03af\u03b1\u03c3\u03b7"
+    )
+    assert normalise(src).text == src
+
+
+def test_one_to_one_changes_keep_identity_maps() -> None:
+    # Curly quotes, accents, look-alikes and emoji map 1:1: no arrays needed.
+    src = "Our clinic\u2019s \u0441ure \u2014 caf\u00e9 \U0001f600"
+    n = normalise(src)
+    assert n.text == "Our clinic's cure - caf\u00e9 \U0001f600"
+    assert isinstance(n.starts, range)
+
+
+def test_fold_next_to_emoji_and_astral_lookalike() -> None:
+    # DESERET SMALL LETTER LONG O (astral) is a confusables entry for "o".
+    n = normalise("\U0001f600 st\u0435m c\U0001042cre")
+    assert n.text == "\U0001f600 stem core"
+    assert n.to_original(2, 6) == (2, 6)
+
+
+def test_combining_mark_on_lookalike_keeps_map() -> None:
+    src = "x\u0441\u0301ure"
+    n = normalise(src)
+    assert len(n.text) == len(n.starts) == len(n.ends)
+    assert n.to_original(0, len(n.text)) == (0, len(src))

@@ -1,0 +1,237 @@
+"""The work behind the check endpoints: plain functions, run on a worker thread.
+
+Each function takes a validated request and returns the serialized JSON
+response (bytes), so the checking and the serialization both happen off the
+event loop.  The core's Report is returned unchanged apart from the requested
+filtering, after which the summary is recomputed with ``build_report``.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from checker import __version__
+from checker.documents import add_html_offsets
+from checker.engine import Checker
+from checker.extract_html import ExtractedHtml, HtmlInputError, extract_html
+from checker.models import Finding, Report
+from checker.offsets import utf16_offsets
+from checker.report import build_report
+
+from .errors import ApiError
+from .models import (
+    BatchRequest,
+    BlockResult,
+    CheckOptions,
+    CheckRequest,
+    CheckResponse,
+    DocumentResult,
+    DocumentsResponse,
+    Piece,
+    Segment,
+    SegmentFinding,
+    SegmentsResponse,
+)
+from .settings import Settings
+
+logger = logging.getLogger("stemcheck.api")
+
+_LOGGED_CHARS = 2000
+
+
+class FindingFilter:
+    """The category and severity options, validated against the rule pack."""
+
+    def __init__(self, opts: CheckOptions, known: Sequence[str]) -> None:
+        wanted = list(opts.categories or []) + list(opts.exclude_categories)
+        unknown = sorted({c for c in wanted if c not in known})
+        if unknown:
+            raise ApiError(
+                422,
+                "unknown_category",
+                f"Unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(known)}.",
+            )
+        self.include = frozenset(opts.categories) if opts.categories is not None else None
+        self.exclude = frozenset(opts.exclude_categories)
+        self.min_rank = opts.min_severity.rank
+        self.noop = self.include is None and not self.exclude and self.min_rank == 0
+
+    def keep(self, f: Finding) -> bool:
+        return (
+            (self.include is None or f.category in self.include)
+            and f.category not in self.exclude
+            and f.severity.rank >= self.min_rank
+        )
+
+    def apply(self, report: Report, include_all: bool) -> Report:
+        if self.noop:
+            return report
+        kept = [f for f in report.findings if self.keep(f)]
+        return build_report(kept, report.rule_pack, report.summary.sentences, include_all, report.checker_version)
+
+
+class CheckService:
+    def __init__(self, checker: Checker, settings: Settings) -> None:
+        self.checker = checker
+        self.settings = settings
+        self.categories = list(checker.pack.categories)
+
+    def _log_text(self, kind: str, text: str) -> None:
+        if self.settings.log_text:
+            cut = text[:_LOGGED_CHARS]
+            logger.info("check %s (%d chars): %r%s", kind, len(text), cut, "…" if len(text) > len(cut) else "")
+
+    # -- /v1/check ---------------------------------------------------------------
+    def check(self, req: CheckRequest) -> bytes:
+        filt = FindingFilter(req, self.categories)
+        if req.html is not None:
+            self._log_text("html", req.html)
+            extracted = _extract(req.html)
+            report = self.checker.check(extracted.text, include_all=req.include_all)
+            add_html_offsets(report, extracted)
+            kind, checked_text = "html", extracted.text
+        else:
+            self._log_text("text", req.text or "")
+            report = self.checker.check(req.text or "", include_all=req.include_all)
+            kind, checked_text = "text", req.text
+        report = filt.apply(report, req.include_all)
+        out = _with_input(CheckResponse, report, kind, checked_text if req.include_text else None)
+        return out.model_dump_json().encode()
+
+    # -- /v1/check/batch -----------------------------------------------------------
+    def batch(self, req: BatchRequest) -> bytes:
+        filt = FindingFilter(req, self.categories)
+        if req.segments is not None:
+            if len(req.segments) > self.settings.max_segments:
+                raise ApiError(
+                    413, "too_many_segments",
+                    f"{len(req.segments):,} segments is more than the limit of {self.settings.max_segments:,}; "
+                    "split the page into several requests.",
+                )
+            return self._segments(req.segments, filt, req.include_all).model_dump_json().encode()
+        docs = req.documents or []
+        if len(docs) > self.settings.max_documents:
+            raise ApiError(
+                413, "too_many_documents",
+                f"{len(docs):,} documents is more than the limit of {self.settings.max_documents:,}; "
+                "send them in several requests.",
+            )
+        return self._documents(req, filt).model_dump_json().encode()
+
+    def _segments(self, segments: list[Segment], filt: FindingFilter, include_all: bool) -> SegmentsResponse:
+        # Group by block in order of first appearance; a segment without a block
+        # is a block of its own (keys are tagged so ids of the two kinds never clash).
+        groups: dict[tuple[str, str], list[Segment]] = {}
+        for seg in segments:
+            key = ("b", seg.block) if seg.block is not None else ("s", seg.id)
+            groups.setdefault(key, []).append(seg)
+        texts = ["".join(s.text for s in group) for group in groups.values()]
+        if self.settings.log_text:
+            for text in texts:
+                self._log_text("segment block", text)
+
+        findings: list[SegmentFinding] = []
+        blocks: list[BlockResult] = []
+        sentences = 0
+        reports = self.checker.check_many(texts, include_all=include_all)
+        for (key, group), report in zip(groups.items(), reports):
+            sentences += report.summary.sentences
+            report = filt.apply(report, include_all)
+            if not report.findings:
+                continue
+            block_id = key[1] if key[0] == "b" else None
+            offsets = [0]
+            for seg in group:
+                offsets.append(offsets[-1] + len(seg.text))
+            for f in report.findings:
+                fields = dict(f.__dict__)
+                fields["block"] = block_id
+                fields["pieces"] = _pieces(f.start, f.end, group, offsets)
+                findings.append(SegmentFinding.model_construct(**fields))
+            blocks.append(BlockResult(block=block_id, segment_ids=[s.id for s in group], summary=report.summary))
+        overall = build_report(
+            findings, self.checker.pack.info, sentences, include_all, __version__
+        )
+        return SegmentsResponse.model_construct(
+            mode="segments",
+            findings=findings,
+            blocks=blocks,
+            summary=overall.summary,
+            rule_pack=overall.rule_pack,
+            checker_version=overall.checker_version,
+            include_all=include_all,
+        )
+
+    def _documents(self, req: BatchRequest, filt: FindingFilter) -> DocumentsResponse:
+        docs = req.documents or []
+        prepared: list[tuple[str, ExtractedHtml | None]] = []
+        for doc in docs:
+            if doc.html is not None:
+                self._log_text(f"document {doc.id!r} html", doc.html)
+                try:
+                    extracted = extract_html(doc.html)
+                except HtmlInputError as exc:
+                    raise ApiError(422, "invalid_html", f"Document {doc.id!r}: {exc}") from None
+                prepared.append((extracted.text, extracted))
+            else:
+                self._log_text(f"document {doc.id!r} text", doc.text or "")
+                prepared.append((doc.text or "", None))
+        results: list[DocumentResult] = []
+        all_findings: list[Finding] = []
+        sentences = 0
+        reports = self.checker.check_many((t for t, _ in prepared), include_all=req.include_all)
+        for doc, (_, extracted), report in zip(docs, prepared, reports):
+            if extracted is not None:
+                add_html_offsets(report, extracted)
+            report = filt.apply(report, req.include_all)
+            sentences += report.summary.sentences
+            all_findings.extend(report.findings)
+            result = _with_input(DocumentResult, report, "html" if extracted is not None else "text", None)
+            result.id = doc.id
+            results.append(result)
+        overall = build_report(
+            all_findings, self.checker.pack.info, sentences, req.include_all, __version__
+        )
+        return DocumentsResponse.model_construct(
+            mode="documents",
+            documents=results,
+            summary=overall.summary,
+            rule_pack=overall.rule_pack,
+            checker_version=overall.checker_version,
+            include_all=req.include_all,
+        )
+
+
+def _extract(html: str) -> ExtractedHtml:
+    try:
+        return extract_html(html)
+    except HtmlInputError as exc:
+        raise ApiError(422, "invalid_html", str(exc)) from None
+
+
+def _with_input(cls, report: Report, kind: str, text: str | None):
+    # model_construct: the report was built and validated by the core already.
+    fields = dict(report.__dict__)
+    if cls is DocumentResult:
+        fields["id"] = ""
+    return cls.model_construct(**fields, input=kind, text=text)
+
+
+def _pieces(start: int, end: int, group: list[Segment], offsets: list[int]) -> list[Piece]:
+    """Split the block span [start, end) into one piece per segment it covers."""
+    pieces: list[Piece] = []
+    k = max(0, bisect_right(offsets, start) - 1)
+    n = len(group)
+    while k < n and offsets[k] < end:
+        seg_start = offsets[k]
+        a = max(start, seg_start) - seg_start
+        b = min(end, offsets[k + 1]) - seg_start
+        if b > a:
+            text = group[k].text
+            ua, ub = utf16_offsets(text, (a, b))
+            pieces.append(Piece(segment_id=group[k].id, start_utf16=ua, end_utf16=ub, start=a, end=b))
+        k += 1
+    return pieces

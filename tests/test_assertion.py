@@ -1,0 +1,109 @@
+"""Assertion status: negation scope, hedges, questions, attribution, conditionals,
+research framing, pseudo-negation, and negation that is itself the claim."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker import Assertion, check
+
+
+def statuses(text: str, category: str) -> list[Assertion]:
+    return [f.assertion for f in check(text, include_all=True).findings if f.category == category]
+
+
+def warned(text: str, category: str) -> bool:
+    return any(f.category == category for f in check(text).findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "expected"),
+    [
+        ("Our stem cells cure MS.", "cure-claim", Assertion.asserted),
+        ("Stem cells are not a cure for MS.", "cure-claim", Assertion.negated),
+        ("HSCT does not cure MS.", "cure-claim", Assertion.negated),
+        ("No stem cell product has been approved by the FDA for MS.", "fda-approval", Assertion.negated),
+        ("A complete cure for MS is not possible.", "cure-claim", Assertion.negated),
+        ("Our infusions may reverse MS.", "cure-claim", Assertion.hedged),
+        ("These cells can help repair nerves.", "regeneration-overclaim", Assertion.hedged),
+        ("Is stem cell therapy a cure for MS?", "cure-claim", Assertion.questioned),
+        ("If it worked, it would cure MS.", "cure-claim", Assertion.conditional),
+        ("Should it succeed, scientists think it could eventually lead to a cure for MS.", "cure-claim", Assertion.investigational),
+        ("If the approach succeeds, it could become a cure for MS.", "cure-claim", Assertion.conditional),
+        ("Whether stem cells can repair myelin is being studied in trials.", "regeneration-overclaim", Assertion.investigational),
+        ("Early research suggests stem cells might one day regrow myelin.", "regeneration-overclaim", Assertion.investigational),
+        ("The FDA warns that clinics falsely claim their cells cure MS.", "cure-claim", Assertion.attributed),
+        ("The attorney general said the clinic promoted stem cells as a cure for MS.", "cure-claim", Assertion.attributed),
+        ("Be wary of clinics that say their stem cells cure MS.", "cure-claim", Assertion.attributed),
+    ],
+)
+def test_status(text: str, category: str, expected: Assertion) -> None:
+    assert expected in statuses(text, category), statuses(text, category)
+
+
+def test_negation_does_not_cross_but() -> None:
+    text = "It is not cheap, but our stem cell therapy cures MS."
+    assert statuses(text, "cure-claim") == [Assertion.asserted]
+
+
+def test_negation_does_not_cross_semicolon() -> None:
+    text = "We do not rush anyone; our stem cells cure MS."
+    assert statuses(text, "cure-claim") == [Assertion.asserted]
+
+
+def test_negation_does_not_reach_next_sentence() -> None:
+    text = "We are not a hospital. Our stem cells cure MS."
+    assert statuses(text, "cure-claim") == [Assertion.asserted]
+
+
+def test_pseudo_negation_not_only() -> None:
+    assert warned("Our therapy not only cures MS but also restores energy.", "cure-claim")
+
+
+def test_pseudo_negation_no_longer_need_medication() -> None:
+    assert warned("After our stem cell infusion you no longer need medication for MS.", "stop-medication")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our stem cell treatment has no side effects.",
+        "The procedure is risk-free because it uses your own cells.",
+        "Stem cells from your own body are never rejected.",
+    ],
+)
+def test_negation_that_is_the_claim_fires(text: str) -> None:
+    assert warned(text, "risk-denial")
+
+
+def test_denying_the_denial_is_honest() -> None:
+    # The seminar's promises are reported, not made.
+    text = "The seminar promised that there were no side effects and that rejection could not happen."
+    assert not warned(text, "risk-denial")
+
+
+def test_hedged_warning_has_lower_confidence() -> None:
+    plain = [f for f in check("Our cells repair damaged nerves.").findings if f.category == "regeneration-overclaim"]
+    hedged = [f for f in check("Our cells may repair damaged nerves.").findings if f.category == "regeneration-overclaim"]
+    assert plain and hedged
+    assert hedged[0].assertion == Assertion.hedged
+    assert hedged[0].confidence < plain[0].confidence
+
+
+def test_non_warnings_hidden_unless_asked() -> None:
+    text = "Stem cells are not a cure for MS."
+    assert check(text).findings == []
+    assert check(text, include_all=True).findings
+
+
+def test_first_person_promise_is_not_attribution() -> None:
+    assert warned("We promise that our stem cells cure MS.", "cure-claim")
+
+
+def test_patient_testimonial_is_not_attribution() -> None:
+    text = '"After two infusions I walk unaided," says Maria.'
+    assert warned(text, "regeneration-overclaim")
+
+
+def test_rhetorical_urgency_question_still_warns() -> None:
+    assert warned("What are you waiting for?", "marketing-red-flag")
