@@ -378,10 +378,12 @@ class _Extractor(HTMLParser):
         if raw.startswith("<") and len(raw) > 1 and raw[1].isascii() and raw[1].isalpha() and ">" not in raw:
             self._advance(len(raw))  # EOF inside a start tag: browsers drop the tag
             return True
-        # Plain text the parser held back ("<" or "</" at the very end, ...).
+        # Plain text the parser held back ("<" or "</" at the very end, ...):
+        # emit one '<', or text up to the next markup, and let the parser resume.
         k = 1
-        while k < len(raw) and raw[k] not in "<&":
-            k += 1
+        if raw[0] != "<":
+            while k < len(raw) and raw[k] not in "<&":
+                k += 1
         self._text(raw[:k], off)
         self._advance(k)
         return True

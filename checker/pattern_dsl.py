@@ -8,7 +8,7 @@ Pattern strings are whitespace-separated token specs (patterns/README.md):
   a|~b|$c     alternatives; an alternative may be a phrase joined by "_"
               ("free_of", "~give_up"); literal words are cut into tokens the
               way the tokenizer cuts them ("fda-approved", "don't", "100%")
-  <any> <num> <punct> <name>   any token, number-like, punctuation, capitalised name
+  <any> <num> <punct> <word> <name>   any token, number-like, punctuation, not punctuation, capitalised name
   spec? spec* spec+ spec{n,m}   quantifiers;  \\? is a literal question mark
   ^spec       the token must start a sentence
 """
@@ -27,6 +27,7 @@ _SPECIAL = {
     "<any>": {},
     "<num>": {"LIKE_NUM": True},
     "<punct>": {"IS_PUNCT": True},
+    "<word>": {"IS_PUNCT": False},
     # A capitalised word that is not a title of office: "says Maria", not "says Dr".
     "<name>": {"IS_TITLE": True, "LOWER": {"NOT_IN": ["dr", "dr.", "doctor", "professor", "prof", "prof.", "the", "a", "an", "i"]}},
 }
