@@ -8,7 +8,6 @@ pack and NLP pipeline once at start-up.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -52,8 +51,6 @@ def main(argv: list[str] | None = None) -> int:
         f"({args.workers} worker{'s' if args.workers != 1 else ''}; docs at /docs, web page at /)",
         flush=True,
     )
-    # Workers re-import api.app and read the same environment.
-    os.environ.setdefault("STEMCHECK_WORKERS", str(args.workers))
     uvicorn.run(
         "api.app:app",
         host=args.host,

@@ -5,13 +5,16 @@ Run with ``python -m api`` (see ``api/__main__.py``) or ``uvicorn api.app:app``.
 Layers, outermost first: CORS -> catch-all (JSON 500, logged without text) ->
 rate limit (/v1/*) -> JSON body guard (415/413/400 for the check endpoints) ->
 FastAPI routing and validation (404/405/422).  The rule pack and NLP pipeline
-are loaded once in the lifespan; checks run on worker threads (at most
+are loaded once in the lifespan (then frozen out of the garbage collector's
+full scans); checks run on worker threads (at most
 STEMCHECK_CHECK_THREADS at once) so the event loop keeps serving other requests.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Callable
@@ -105,6 +108,12 @@ def create_app(settings: Settings | None = None, *, checker_factory: Callable[[]
     async def lifespan(app: FastAPI):
         _state(app)  # load the pipeline and rule pack once, before serving
         await anyio.to_thread.run_sync(_warm_up, app.state.service)
+        # The pipeline, vocabulary and compiled patterns are ~200k long-lived objects;
+        # every full (generation 2) garbage collection would scan them all, an ~90 ms
+        # pause in the middle of some request.  Freezing moves them out of the
+        # collector's view (they live as long as the process anyway).
+        gc.collect()
+        gc.freeze()
         yield
 
     app = FastAPI(
@@ -171,10 +180,20 @@ def _warm_up(service: CheckService) -> None:
     service.checker.check("Warm-up: our stem cell therapy cures MS.")
 
 
+def _timed(fn: Callable, *args: Any) -> tuple[bytes, float]:
+    t0 = time.perf_counter()
+    data = fn(*args)
+    return data, time.perf_counter() - t0
+
+
 async def _run(request: Request, fn: Callable, *args: Any) -> Response:
+    """Run a check on a worker thread; Server-Timing tells how long the work itself took
+    (checking, filtering and serializing), so clients can tell it from network/queue time."""
     state = _state(request.app)
-    data = await anyio.to_thread.run_sync(fn, *args, limiter=state.limiter)
-    return _json(data)
+    data, seconds = await anyio.to_thread.run_sync(_timed, fn, *args, limiter=state.limiter)
+    response = _json(data)
+    response.headers["Server-Timing"] = f"check;dur={seconds * 1000:.2f}"
+    return response
 
 
 def _add_routes(app: FastAPI, settings: Settings) -> None:

@@ -3,7 +3,7 @@
 For POSTs to the check endpoints, in this order:
 
 1. ``Content-Type`` must be ``application/json`` (a ``charset`` other than
-   UTF-8 is refused): else 415.
+   UTF-8 is refused) and the body must not be compressed: else 415.
 2. A declared ``Content-Length`` over the limit: 413 at once, without reading.
 3. The body is read as it streams and counted; passing the limit (a chunked or
    otherwise lying client) stops reading and answers 413.
@@ -33,13 +33,20 @@ class JsonBodyGuard:
 
         content_type = b""
         content_length: bytes | None = None
+        content_encoding = b""
         for name, value in scope["headers"]:
             if name == b"content-type":
                 content_type = value
             elif name == b"content-length":
                 content_length = value
+            elif name == b"content-encoding":
+                content_encoding = value
 
         problem = _content_type_problem(content_type)
+        if problem is None and content_encoding.strip().lower() not in (b"", b"identity"):
+            problem = (
+                f"Content-Encoding {content_encoding.decode('latin-1')!r} is not supported; send the JSON uncompressed."
+            )
         if problem:
             await send_error(send, 415, "unsupported_media_type", problem)
             return

@@ -140,9 +140,10 @@ class AssertionClassifier:
                     return AssertionResult(Assertion.attributed, [self._text(sent, cue)])
 
         if check(Assertion.investigational):
+            # Research framing counts even inside a long match ("MSCs are under
+            # investigation for their ability to modulate immunity").
             for cue in hits.get("investigational"):
-                if not _overlaps(cue, match):
-                    return AssertionResult(Assertion.investigational, [self._text(sent, cue)])
+                return AssertionResult(Assertion.investigational, [self._text(sent, cue)])
 
         if check(Assertion.conditional):
             for cue in hits.get("conditional"):

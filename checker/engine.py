@@ -75,7 +75,8 @@ class Checker:
         original_parts: list[str] = []
         for doc, (idx, chunk, norm, last) in self.nlp.pipe(chunks(), as_tuples=True, batch_size=batch_size):
             original_parts.append(chunk.text)
-            sentences += sum(1 for s in doc.sents if not _blank(s))
+            text = norm.text  # doc.text would rebuild the string from tokens
+            sentences += sum(1 for s in doc.sents if text[s.start_char : s.end_char].strip())
             current.extend(self._findings(doc, chunk, norm))
             if last:
                 original = "".join(original_parts)
@@ -105,11 +106,15 @@ class Checker:
         hits_cache: dict[int, AuxHits] = {}
         doc_keys: set[tuple[str, str]] | None = None
         candidates: list[_Candidate] = []
+        sents = {m.start: doc[m.start].sent for m in raw}
+        rules_in: dict[int, set[str]] = {}
         for m in raw:
-            sent = doc[m.start].sent
+            rules_in.setdefault(sents[m.start].start, set()).add(m.rule.id)
+        for m in raw:
+            sent = sents[m.start]
             hits = hits_cache.get(sent.start)
             if hits is None:
-                hits = hits_cache[sent.start] = self.compiled.aux_hits(sent)
+                hits = hits_cache[sent.start] = self.compiled.aux_hits(sent, rules_in[sent.start])
             rule = m.rule
             if hits.get("sentence_exception", rule.id):
                 continue
@@ -192,10 +197,6 @@ class Checker:
                 adjustments=c.adjustments,
             ),
         )
-
-
-def _blank(sent: Span) -> bool:
-    return all(t.is_space for t in sent)
 
 
 def _best_per_category(cands: list[_Candidate]) -> list[_Candidate]:

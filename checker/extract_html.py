@@ -155,8 +155,7 @@ _BLOCK = frozenset(
         "address article aside blockquote body button caption center dd details dialog dir div dl dt "
         "fieldset figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr input "
         "legend li listing main marquee menu nav ol optgroup option p plaintext pre search section "
-        "select summary table tbody td textarea tfoot th thead tr ul xmp svg text foreignobject "
-        "audio video canvas iframe"
+        "select summary table tbody td textarea tfoot th thead tr ul xmp svg text foreignobject"
     ).split()
 )
 # Whitespace is significant (line breaks are kept).

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from .pack import RulePack
 from .pack_schema import Rule
-from .pattern_dsl import compile_pattern
+from .token_matcher import TokenMatcher
 
 # Keys of the auxiliary matcher: "<kind>\t<owner>" where owner is a rule id or
 # "cue" for the pack-wide assertion cues.
@@ -57,15 +56,14 @@ class AuxHits:
 class CompiledPack:
     def __init__(self, pack: RulePack, nlp: Language):
         self.pack = pack
-        vocab = nlp.vocab
-        lex = pack.meta.lexicons
-        self.main = Matcher(vocab, validate=True)
-        self.aux = Matcher(vocab, validate=True)
+        compile_all = pack.compiler.compile_all
+        self.main = TokenMatcher()
+        self.aux = TokenMatcher()
         self._rules: dict[str, tuple[Rule, int]] = {}
         for rule in pack.rules:
             for i, pattern in enumerate(rule.patterns):
                 key = f"{rule.id}#{i}"
-                self.main.add(key, compile_pattern(pattern, lex))
+                self.main.add(key, compile_all([pattern]))
                 self._rules[key] = (rule, i)
             groups = {
                 "exception": rule.exceptions,
@@ -76,35 +74,34 @@ class CompiledPack:
             }
             for kind, patterns in groups.items():
                 if patterns:
-                    token_patterns = [tp for p in patterns for tp in compile_pattern(p, lex)]
-                    self.aux.add(f"{kind}\t{rule.id}", token_patterns)
+                    self.aux.add(f"{kind}\t{rule.id}", compile_all(patterns))
         cues = pack.cues
+        self._cue_keys = frozenset(f"{kind}\tcue" for kind in AUX_KINDS_CUE)
         for kind in AUX_KINDS_CUE:
-            patterns = getattr(cues, kind)
-            token_patterns = [tp for p in patterns for tp in compile_pattern(p, lex)]
+            token_patterns = compile_all(getattr(cues, kind))
             if token_patterns:
                 self.aux.add(f"{kind}\tcue", token_patterns)
-        self._strings = vocab.strings
 
     def find(self, doc: Doc) -> list[RawMatch]:
         out = []
-        for match_id, start, end in self.main(doc):
-            rule, idx = self._rules[self._strings[match_id]]
+        for key, start, end in self.main(doc):
+            rule, idx = self._rules[key]
             out.append(RawMatch(rule, idx, start, end))
         return out
 
-    def aux_hits(self, sent: Span) -> AuxHits:
+    def aux_hits(self, doclike: Doc | Span, rule_ids: Iterable[str] | None = None) -> AuxHits:
+        """Cue matches, and the exception/context matches of the given rules
+        (all rules when None), in a sentence or document."""
+        only = None
+        if rule_ids is not None:
+            only = self._cue_keys | {f"{kind}\t{rid}" for rid in rule_ids for kind in AUX_KINDS_RULE}
         spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
-        offset = sent.start
-        for match_id, start, end in self.aux(sent):
-            kind, owner = self._strings[match_id].split("\t", 1)
-            spans.setdefault((kind, owner), []).append((start + offset, end + offset))
+        for key, start, end in self.aux(doclike, only):
+            kind, owner = key.split("\t", 1)
+            spans.setdefault((kind, owner), []).append((start, end))
+        for found in spans.values():
+            found.sort()
         return AuxHits(spans)
-
-    def doc_has(self, doc: Doc, rule: Rule, kind: str) -> bool:
-        """Whether an auxiliary group of this rule matches anywhere in the doc."""
-        key = self._strings.add(f"{kind}\t{rule.id}")
-        return any(mid == key for mid, _, _ in self.aux(doc))
 
 
 def longest_per_rule(matches: Iterable[RawMatch]) -> list[RawMatch]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy
 import spacy
+from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -22,23 +24,27 @@ MAX_DOC_CHARS = 2_000_000
 def line_breaks(doc: Doc) -> Doc:
     """Start a sentence after a blank line, and after a line break that is not a
     hard wrap inside a sentence (headings and list items have no final stop)."""
-    text = doc.text
-    if "\n" not in text:
-        return doc
-    for tok in doc:
-        if "\n" not in tok.text_with_ws or tok.i + 1 >= len(doc):
+    # Only whitespace tokens can hold a line break; find them in C, not by
+    # walking every token in Python.
+    spaces = numpy.flatnonzero(doc.to_array(IS_SPACE)) if len(doc) else ()
+    line_start = 0  # character offset where the current line began
+    for i in spaces:
+        tok = doc[int(i)]
+        text = tok.text
+        if "\n" not in text:
             continue
-        nxt = doc[tok.i + 1]
-        if nxt.is_space:
-            continue
-        line_start = text.rfind("\n", 0, tok.idx) + 1
-        if (
-            tok.text_with_ws.count("\n") >= 2
-            or not nxt.text[:1].islower()
-            or tok.is_punct
-            or tok.idx - line_start < 60  # a short line: heading or list item
-        ):
-            nxt.is_sent_start = True
+        if i + 1 < len(doc):
+            nxt = doc[int(i) + 1]
+            prev = doc[int(i) - 1] if i > 0 else None
+            if not nxt.is_space and (
+                text.count("\n") >= 2
+                or not nxt.text[:1].islower()
+                or prev is None
+                or prev.is_punct
+                or tok.idx - line_start < 60  # a short line: heading or list item
+            ):
+                nxt.is_sent_start = True
+        line_start = tok.idx + text.rindex("\n") + 1
     return doc
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from .models import PackInfo
 from .pack_schema import AssertionCues, CategoryFile, PackMeta, Rule, SourceRef
-from .pattern_dsl import PatternError, compile_pattern
+from .pattern_dsl import PatternCompiler, PatternError
 
 # The pack ships inside the package directory tree: <repo>/patterns, next to checker/.
 DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "patterns"
@@ -34,6 +34,7 @@ class RulePack:
     cues: AssertionCues
     info: PackInfo
     directory: Path
+    compiler: PatternCompiler
 
     @property
     def rules(self) -> list[Rule]:
@@ -49,9 +50,13 @@ class RulePack:
         return [self.meta.sources[key] for key in rule.sources]
 
 
+# libyaml's C loader when PyYAML was built with it: start-up time matters for the CLI.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe loader)
     except OSError as exc:
         raise PackError(f"{path}: cannot read rule pack file: {exc.strerror or exc}") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -81,7 +86,7 @@ def _validate(model, path: Path, data: object):
         raise PackError(_describe(path, exc, data)) from None
 
 
-def _check_references(path: Path, cat: CategoryFile, meta: PackMeta) -> None:
+def _check_references(path: Path, cat: CategoryFile, meta: PackMeta, compiler: PatternCompiler) -> None:
     if cat.category not in meta.categories:
         raise PackError(f"{path.name}: category {cat.category!r} is not declared in {META_FILE}")
     if meta.categories[cat.category].caution != cat.caution:
@@ -101,7 +106,7 @@ def _check_references(path: Path, cat: CategoryFile, meta: PackMeta) -> None:
         for field, patterns in fields.items():
             for pattern in patterns:
                 try:
-                    compile_pattern(pattern, meta.lexicons)
+                    compiler.compile(pattern)
                 except PatternError as exc:
                     raise PackError(f"{path.name}: rule {rule.id}, field {field}: {exc}") from None
 
@@ -138,8 +143,9 @@ def load_pack(directory: Path | str | None = None) -> RulePack:
             lexicons[name] = words
         files.append((path, cat))
     meta = meta.model_copy(update={"lexicons": lexicons})
+    compiler = PatternCompiler(lexicons)
     for path, cat in files:
-        _check_references(path, cat, meta)
+        _check_references(path, cat, meta, compiler)
         for rule in cat.rules:
             if rule.id in seen_ids:
                 raise PackError(f"{path.name}: rule {rule.id}: duplicate rule id")
@@ -149,7 +155,15 @@ def load_pack(directory: Path | str | None = None) -> RulePack:
     if missing:
         raise PackError(f"{directory}: categories declared but without a file: {sorted(missing)}")
     info = PackInfo(name=meta.name, version=meta.version, hash=pack_hash(directory))
-    return RulePack(meta=meta, categories=categories, cues=cues, info=info, directory=directory)
+    for kind in AssertionCues.model_fields:
+        value = getattr(cues, kind)
+        if isinstance(value, list) and kind not in ("clause_boundaries", "comma_clause_boundaries", "first_person", "question_marks"):
+            for pattern in value:
+                try:
+                    compiler.compile(pattern)
+                except PatternError as exc:
+                    raise PackError(f"{ASSERTION_FILE}: field {kind}: {exc}") from None
+    return RulePack(meta=meta, categories=categories, cues=cues, info=info, directory=directory, compiler=compiler)
 
 
 @lru_cache(maxsize=4)

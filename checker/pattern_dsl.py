@@ -146,28 +146,41 @@ def _merge_single_tokens(seqs: list[TokenSeq]) -> list[TokenSeq]:
     return merged + rest
 
 
-def compile_pattern(pattern: str | list[dict], lexicons: Mapping[str, list[str]]) -> list[TokenSeq]:
-    """One pack pattern -> the list of spaCy token patterns it stands for."""
-    if isinstance(pattern, list):
-        return [pattern]
+def _parse_spec(spec: str, lexicons: Mapping[str, list[str]]) -> tuple[list[TokenSeq], str | None]:
+    """One token spec -> its alternatives (token sequences) and quantifier."""
+    m = _QUANT.match(spec)
+    if (spec.startswith("\\") and len(spec) == 2) or m is None:
+        body, quant = spec, None
+    else:
+        body, quant = m.group("body"), m.group("q")
+    sent_start = body.startswith("^") and len(body) > 1
+    alts = _token_alts(body[1:] if sent_start else body, lexicons)
+    if sent_start:
+        alts = [[dict(seq[0], IS_SENT_START=True), *seq[1:]] for seq in alts]
+    return alts, quant
+
+
+def _specs(pattern: str) -> list[str]:
     specs = pattern.split()
     if not specs:
         raise PatternError("empty pattern")
+    return specs
+
+
+def compile_pattern(pattern: str | list[dict], lexicons: Mapping[str, list[str]]) -> list[TokenSeq]:
+    """One pack pattern -> the plain spaCy Matcher token patterns it stands for
+    (phrase alternatives multiplied out). Used to check the fast matcher
+    against spaCy's Matcher; the checker itself runs compile_native."""
+    if isinstance(pattern, list):
+        return [pattern]
     per_spec: list[list[TokenSeq]] = []
-    for spec in specs:
-        m = _QUANT.match(spec)
-        if (spec.startswith("\\") and len(spec) == 2) or m is None:
-            body, quant = spec, None
-        else:
-            body, quant = m.group("body"), m.group("q")
-        sent_start = body.startswith("^") and len(body) > 1
-        alts = _token_alts(body[1:] if sent_start else body, lexicons)
-        if sent_start:
-            alts = [[dict(seq[0], IS_SENT_START=True), *seq[1:]] for seq in alts]
+    for spec in _specs(pattern):
+        alts, quant = _parse_spec(spec, lexicons)
         if quant:
-            if quant == "?":
-                # Expand "absent" as its own branch: cheaper for the Matcher
-                # than OP="?" and works for phrase alternatives too.
+            if quant == "?" and all(len(seq) == 1 for seq in alts):
+                alts = [[dict(seq[0], OP="?")] for seq in alts]
+            elif quant == "?":
+                # A phrase can't carry OP, so "absent" becomes its own branch.
                 alts = [[], *alts]
             else:
                 if any(len(seq) != 1 for seq in alts):
@@ -184,8 +197,48 @@ def compile_pattern(pattern: str | list[dict], lexicons: Mapping[str, list[str]]
     return out
 
 
-def compile_patterns(patterns: Iterable[str | list[dict]], lexicons: Mapping[str, list[str]]) -> list[TokenSeq]:
-    result: list[TokenSeq] = []
-    for p in patterns:
-        result.extend(compile_pattern(p, lexicons))
-    return result
+def compile_native(pattern: str | list[dict], lexicons: Mapping[str, list[str]]) -> TokenSeq:
+    """One pack pattern -> one token pattern for checker.token_matcher, where a
+    step may also list multi-token alternatives under "PHRASES", so lexicons
+    full of phrases do not multiply into thousands of patterns."""
+    if isinstance(pattern, list):
+        return pattern
+    steps: TokenSeq = []
+    for spec in _specs(pattern):
+        alts, quant = _parse_spec(spec, lexicons)
+        singles = [seq[0] for seq in alts if len(seq) == 1]
+        phrases = [seq for seq in alts if len(seq) > 1]
+        if len(singles) > 1:
+            # Different kinds of single token ("<num>" or a word): phrases of one.
+            phrases = [[tok] for tok in singles] + phrases
+            singles = []
+        step: dict = dict(singles[0]) if singles else {}
+        if phrases:
+            step["PHRASES"] = phrases
+        if quant:
+            step["OP"] = quant
+        steps.append(step)
+    return steps
+
+
+class PatternCompiler:
+    """compile_native with a cache: validation and the matchers compile the
+    same patterns, and start-up time matters for the CLI."""
+
+    def __init__(self, lexicons: Mapping[str, list[str]]):
+        self.lexicons = lexicons
+        self._cache: dict[str, list[TokenSeq]] = {}
+
+    def compile(self, pattern: str | list[dict]) -> list[TokenSeq]:
+        if isinstance(pattern, list):
+            return [pattern]
+        if pattern not in self._cache:
+            self._cache[pattern] = [compile_native(pattern, self.lexicons)]
+        return self._cache[pattern]
+
+    def expand(self, pattern: str | list[dict]) -> list[TokenSeq]:
+        """The same pattern as plain spaCy Matcher patterns."""
+        return compile_pattern(pattern, self.lexicons)
+
+    def compile_all(self, patterns: Iterable[str | list[dict]]) -> list[TokenSeq]:
+        return [seq for p in patterns for seq in self.compile(p)]

@@ -64,6 +64,12 @@ def test_check_text_returns_the_report(client):
     assert data["rule_pack"]["name"] == "stemcheck-core"
 
 
+def test_check_reports_server_timing(client):
+    r = client.post("/v1/check", json={"text": CURE})
+    name, _, dur = r.headers["server-timing"].partition(";dur=")
+    assert name == "check" and float(dur) > 0
+
+
 def test_check_clean_text(client):
     data = client.post("/v1/check", json={"text": "We are a clinic in Berlin."}).json()
     assert data["findings"] == []
@@ -190,6 +196,15 @@ def test_wrong_content_type_is_415(client, content_type):
     for path in ("/v1/check", "/v1/check/batch"):
         r = client.post(path, content=body, headers=headers)
         _error(r, 415, "unsupported_media_type")
+
+
+def test_compressed_body_is_415(client):
+    import gzip
+
+    body = gzip.compress(json.dumps({"text": CURE}).encode())
+    r = client.post("/v1/check", content=body, headers={"content-type": "application/json", "content-encoding": "gzip"})
+    err = _error(r, 415, "unsupported_media_type")
+    assert "gzip" in err["message"]
 
 
 def test_json_content_type_variants_accepted(client):

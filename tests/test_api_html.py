@@ -161,8 +161,10 @@ def _markup(draw, text: str) -> str:
         # maybe open or close an inline tag before this character
         if draw(st.integers(0, 6)) == 0:
             tag = draw(st.sampled_from(INLINE))
-            attrs = draw(st.sampled_from(["", ' class="x"', ' href="/cures-ms"', ' title="a &amp; b"']))
-            out.append(f"<{tag}{attrs if tag == 'a' or 'href' not in attrs else ''}>")
+            attrs = draw(st.sampled_from(["", ' class="x"', ' title="a &amp; b &lt;cures MS&gt;"']))
+            if tag == "a":
+                attrs += ' href="/cures-ms?x=1&amp;y=2"'
+            out.append(f"<{tag}{attrs}>")
             open_tags.append(tag)
         elif open_tags and draw(st.integers(0, 4)) == 0:
             out.append(f"</{open_tags.pop()}>")

@@ -422,7 +422,6 @@ _CONTAINERS = [
     ("div", ' style="display:none"', "hidden-block"),
     ("span", " style='visibility: hidden'", "hidden"),
     ("template", "", "hidden"),
-    ("noscript", "", "hidden"),
 ]
 
 
@@ -432,7 +431,7 @@ def _leaf() -> st.SearchStrategy:
         _TEXT,
         st.just(("br",)),
         st.tuples(st.sampled_from(["p", "h2", "a", "li"]), _TEXT).map(lambda t: ("leaf", t[0], t[1])),
-        st.tuples(st.sampled_from(["script", "style", "title"]), letters).map(lambda t: ("raw", t[0], t[1])),
+        st.tuples(st.sampled_from(["script", "style", "title", "noscript", "iframe"]), letters).map(lambda t: ("raw", t[0], t[1])),
     )
 
 

@@ -1,0 +1,397 @@
+"""A fast matcher for spaCy token patterns, indexed by their rarest words.
+
+The rule pack compiles to spaCy Matcher token patterns (lists of dicts), and
+this module runs them. Why not spacy.matcher.Matcher itself: it tries every
+pattern at every token and calls a Python predicate for every `IN` set, so
+with the pack's thousand-odd patterns it checked about 2 000 tokens a second.
+Here a pattern is only tried in a sentence that contains a word from each of
+its required word sets, found through an index of each pattern's rarest set,
+and it is only started on tokens its first step accepts.
+
+It supports the subset of the pattern language the pack uses: LOWER (a string,
+or IN / NOT_IN sets), IS_PUNCT, LIKE_NUM, IS_TITLE, IS_SENT_START, the empty
+wildcard {}, and the operators ?, *, + and {n,m}; and one extension,
+"PHRASES": a list of token sequences any of which may fill the step, which
+keeps lexicons of phrases from multiplying a pattern into thousands. A match may run from one
+sentence into the next after a question or a short fragment ("Incurable? Not
+anymore.", "Safe. Proven."), no further.
+tests/test_token_matcher.py checks it against spaCy's Matcher on random
+patterns and texts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy
+from spacy.attrs import IS_PUNCT, IS_TITLE, LIKE_NUM, LOWER, SENT_START
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.strings import get_string_id
+from spacy.tokens import Doc, Span
+
+_UNBOUNDED = 1 << 30
+_RANGE = re.compile(r"^\{(\d*),(\d*)\}$")
+_SUPPORTED = {"LOWER", "IS_PUNCT", "LIKE_NUM", "IS_TITLE", "IS_SENT_START", "OP"}
+_STOP_WORDS = frozenset(STOP_WORDS) | {"n't", "'s", "-", ",", "."}
+_FLAG_COLUMN = {"IS_PUNCT": 1, "LIKE_NUM": 2, "IS_TITLE": 3, "IS_SENT_START": 4}
+_CACHE_KEY = "stemcheck.token_arrays"
+_QUESTION = get_string_id("?")
+
+
+class UnsupportedPattern(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class _Token:
+    """A single-token test."""
+
+    words: frozenset[int] | None  # allowed lower-case forms, as string hashes; None = any
+    exclude: frozenset[int]  # NOT_IN
+    flags: tuple[tuple[int, bool], ...]  # (column in _DocArrays.flags, required value)
+    strings: frozenset[str] | None  # the words as strings, to judge how common they are
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One position of a pattern: a single token, or one of several phrases
+    (our extension, "PHRASES"), repeated lo..hi times."""
+
+    single: _Token | None
+    phrases: tuple[tuple[_Token, ...], ...]
+    lo: int
+    hi: int
+
+    def __post_init__(self) -> None:
+        # Phrases by their first word, so a position only tries phrases that
+        # can start there.
+        index: dict[int, list[tuple[_Token, ...]]] = {}
+        anywhere: list[tuple[_Token, ...]] = []
+        for phrase in self.phrases:
+            if phrase[0].words is None:
+                anywhere.append(phrase)
+            else:
+                for w in phrase[0].words:
+                    index.setdefault(w, []).append(phrase)
+        object.__setattr__(self, "phrase_index", index)
+        object.__setattr__(self, "phrase_anywhere", tuple(anywhere))
+
+    def first_words(self) -> frozenset[int] | None:
+        """Words a match of this step must start with (None: any)."""
+        firsts = ([self.single] if self.single else []) + [p[0] for p in self.phrases]
+        if any(t.words is None for t in firsts):
+            return None
+        return frozenset().union(*(t.words for t in firsts))
+
+    def rarity(self) -> tuple[int, int]:
+        firsts = ([self.single] if self.single else []) + [p[0] for p in self.phrases]
+        strings = set().union(*(t.strings or () for t in firsts))
+        return (sum(1 for w in strings if w in _STOP_WORDS), len(strings))
+
+
+def _quantity(op: str | None) -> tuple[int, int]:
+    if op is None:
+        return 1, 1
+    if op == "?":
+        return 0, 1
+    if op == "*":
+        return 0, _UNBOUNDED
+    if op == "+":
+        return 1, _UNBOUNDED
+    m = _RANGE.match(op)
+    if not m:
+        raise UnsupportedPattern(f"unsupported operator {op!r}")
+    lo = int(m.group(1) or 0)
+    hi = int(m.group(2)) if m.group(2) else _UNBOUNDED
+    return lo, hi
+
+
+def _token(spec: dict) -> _Token:
+    unknown = set(spec) - _SUPPORTED
+    if unknown:
+        raise UnsupportedPattern(f"unsupported token attributes {sorted(unknown)}")
+    strings: frozenset[str] | None = None
+    exclude: frozenset[str] = frozenset()
+    lower = spec.get("LOWER")
+    if isinstance(lower, str):
+        strings = frozenset([lower])
+    elif isinstance(lower, dict):
+        if set(lower) - {"IN", "NOT_IN"}:
+            raise UnsupportedPattern(f"unsupported LOWER predicate {sorted(lower)}")
+        if "IN" in lower:
+            strings = frozenset(lower["IN"])
+        exclude = frozenset(lower.get("NOT_IN", ()))
+    elif lower is not None:
+        raise UnsupportedPattern(f"LOWER must be a string or a dict, not {lower!r}")
+    flags = tuple((_FLAG_COLUMN[k], bool(spec[k])) for k in _FLAG_COLUMN if k in spec)
+    words = frozenset(get_string_id(w) for w in strings) if strings is not None else None
+    return _Token(words, frozenset(get_string_id(w) for w in exclude), flags, strings)
+
+
+def _step(spec: dict) -> _Step:
+    spec = dict(spec)
+    lo, hi = _quantity(spec.pop("OP", None))
+    phrases = spec.pop("PHRASES", None)
+    compiled_phrases: tuple[tuple[_Token, ...], ...] = ()
+    if phrases is not None:
+        for phrase in phrases:
+            if not phrase or any("OP" in tok or "PHRASES" in tok for tok in phrase):
+                raise UnsupportedPattern("a phrase must be a non-empty list of plain tokens")
+        compiled_phrases = tuple(tuple(_token(tok) for tok in phrase) for phrase in phrases)
+    # Without phrases, an empty spec is the any-token wildcard; with phrases,
+    # only the phrases are alternatives unless single-token keys are given.
+    single = _token(spec) if (spec or phrases is None) else None
+    return _Step(single, compiled_phrases, lo, hi)
+
+
+class _DocArrays:
+    """Token attributes of a whole document, read once in C (doc.to_array) and
+    shared by every matcher call on the document and its sentences."""
+
+    __slots__ = ("lower", "flags", "sentences", "_starts")
+
+    def __init__(self, doc: Doc):
+        self.lower = doc.to_array(LOWER).tolist() if len(doc) else []
+        # Flags stay a numpy array: few patterns read them.
+        self.flags = doc.to_array([LOWER, IS_PUNCT, LIKE_NUM, IS_TITLE, SENT_START]) if len(doc) else None
+        sent = doc.to_array(SENT_START) if len(doc) else ()
+        starts = [0] + [int(i) for i in numpy.flatnonzero(sent == 1) if i > 0] if len(doc) else []
+        if not doc.has_annotation("SENT_START"):
+            starts = [0] if len(doc) else []
+        ends = starts[1:] + [len(doc)]
+        self.sentences = list(zip(starts, ends))
+        self._starts = starts
+
+    def within(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Sentence ranges overlapping [lo, hi), clipped to it."""
+        first = max(bisect_right(self._starts, lo) - 1, 0)
+        out = []
+        for s, e in self.sentences[first:]:
+            if s >= hi:
+                break
+            if e > lo:
+                out.append((max(s, lo), min(e, hi)))
+        return out
+
+    @classmethod
+    def of(cls, doc: Doc) -> "_DocArrays":
+        cached = doc.user_data.get(_CACHE_KEY)
+        if cached is None or len(cached.lower) != len(doc):
+            cached = doc.user_data[_CACHE_KEY] = cls(doc)
+        return cached
+
+
+def _accepts(step: _Token, arr: _DocArrays, i: int) -> bool:
+    word = arr.lower[i]
+    if step.words is not None and word not in step.words:
+        return False
+    if word in step.exclude:
+        return False
+    if step.flags:
+        row = arr.flags[i]
+        for col, want in step.flags:
+            value = int(row[col])
+            if (value == 1 if col == 4 else bool(value)) != want:
+                return False
+    return True
+
+
+class _Compiled:
+    __slots__ = ("keys", "steps", "starts", "fixed")
+
+    def __init__(self, key: str, steps: tuple[_Step, ...]):
+        # One compiled pattern serves every key that added the same pattern
+        # (many rules share their context patterns).
+        self.keys = [key]
+        self.steps = steps
+        # Most cue patterns are a fixed run of single tokens: no search needed.
+        self.fixed = (
+            tuple(st.single for st in steps)
+            if all(st.lo == st.hi == 1 and st.single is not None and not st.phrases for st in steps)
+            else None
+        )
+        # Where a match can start: tokens the first step accepts by word,
+        # unless that step may be skipped or accepts any word.
+        first = steps[0]
+        self.starts = first.first_words() if first.lo >= 1 else None
+
+    def longest(self, arr: _DocArrays, start: int, limit: int) -> int:
+        """End of the longest match starting at `start`, or -1."""
+        if self.fixed is not None:
+            end = start + len(self.fixed)
+            if end > limit:
+                return -1
+            for k, tok in enumerate(self.fixed):
+                if not _accepts(tok, arr, start + k):
+                    return -1
+            return end
+        steps = self.steps
+        n = len(steps)
+        best = -1
+        # Depth-first over (step index, position, repetitions of that step).
+        stack = [(0, start, 0)]
+        seen: set[tuple[int, int, int]] = set()
+        while stack:
+            state = stack.pop()
+            if state in seen:
+                continue
+            seen.add(state)
+            si, pos, reps = state
+            if si == n:
+                if pos > best:
+                    best = pos
+                continue
+            step = steps[si]
+            if reps >= step.lo:
+                stack.append((si + 1, pos, 0))
+            if reps < step.hi and pos < limit:
+                if step.single is not None and _accepts(step.single, arr, pos):
+                    stack.append((si, pos + 1, reps + 1))
+                if step.phrases:
+                    for phrase in _phrases_at(step, arr.lower[pos]):
+                        end = pos + len(phrase)
+                        if end <= limit and all(_accepts(t, arr, pos + k) for k, t in enumerate(phrase)):
+                            stack.append((si, end, reps + 1))
+        return best if best > start else -1
+
+
+def _phrases_at(step: _Step, word: int) -> Iterable[tuple[_Token, ...]]:
+    found = step.phrase_index.get(word)  # type: ignore[attr-defined]
+    if not step.phrase_anywhere:  # type: ignore[attr-defined]
+        return found or ()
+    return [*(found or ()), *step.phrase_anywhere]  # type: ignore[attr-defined]
+
+
+class _Group:
+    """Patterns that need the same word sets: checked against a sentence once."""
+
+    __slots__ = ("anchors", "anchor_ids", "patterns")
+
+    def __init__(self, anchors: tuple[frozenset[int], ...], anchor_ids: frozenset[int]):
+        self.anchors = anchors
+        self.anchor_ids = anchor_ids  # ids of the anchor sets, for a subset test
+        self.patterns: list[_Compiled] = []
+
+
+class TokenMatcher:
+    """Runs spaCy Matcher token patterns: add(key, patterns), then call on a
+    Doc or Span for [(key, start, end)] with the longest end for each key and
+    start (document token indexes)."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[frozenset[int], ...], _Group] = {}
+        self._seen: dict[str, _Compiled] = {}  # canonical pattern -> compiled
+        # Each distinct required word set gets an id; a sentence "hits" the sets
+        # it has a word of, and a group is tried when all its ids are hit.
+        self._anchor_ids: dict[frozenset[int], int] = {}
+        self._word_anchors: dict[int, list[int]] = {}  # word -> ids of sets holding it
+        self._by_rarest: dict[int, list[_Group]] = {}  # rarest set id -> groups
+        self._frozen_words: dict[int, tuple[int, ...]] | None = None
+        self._always: list[_Group] = []  # groups with no required word at all
+        self._keys: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: str, patterns: Sequence[Sequence[dict]]) -> None:
+        self._keys.add(key)
+        for pattern in patterns:
+            if not pattern:
+                raise UnsupportedPattern(f"{key}: empty pattern")
+            canonical = json.dumps(pattern, sort_keys=True)
+            known = self._seen.get(canonical)
+            if known is not None:
+                if key not in known.keys:
+                    known.keys.append(key)
+                continue
+            steps = tuple(_step(spec) for spec in pattern)
+            required: dict[frozenset[int], tuple[int, int]] = {}
+            for st in steps:
+                words = st.first_words() if st.lo >= 1 else None
+                if words is not None:
+                    required[words] = st.rarity()
+            required_sorted = sorted(required.items(), key=lambda kv: kv[1])
+            anchors = tuple(words for words, _ in required_sorted)
+            group = self._groups.get(anchors)
+            if group is None:
+                ids = [self._anchor_id(a) for a in anchors]
+                group = self._groups[anchors] = _Group(anchors, frozenset(ids))
+                if anchors:
+                    self._by_rarest.setdefault(ids[0], []).append(group)
+                else:
+                    self._always.append(group)
+            compiled = self._seen[canonical] = _Compiled(key, steps)
+            group.patterns.append(compiled)
+
+    def _anchor_id(self, words: frozenset[int]) -> int:
+        aid = self._anchor_ids.get(words)
+        if aid is None:
+            aid = self._anchor_ids[words] = len(self._anchor_ids)
+            for w in words:
+                self._word_anchors.setdefault(w, []).append(aid)
+            self._frozen_words = None
+        return aid
+
+    def __call__(self, doclike: Doc | Span, only: frozenset[str] | set[str] | None = None) -> list[tuple[str, int, int]]:
+        """Matches in doclike; with `only`, just the patterns added under those keys."""
+        doc = doclike.doc if isinstance(doclike, Span) else doclike
+        lo = doclike.start if isinstance(doclike, Span) else 0
+        hi = doclike.end if isinstance(doclike, Span) else len(doc)
+        arr = _DocArrays.of(doc)
+        lower = arr.lower
+        if self._frozen_words is None:
+            self._frozen_words = {w: tuple(ids) for w, ids in self._word_anchors.items()}
+        word_anchors = self._frozen_words
+        by_rarest = self._by_rarest
+        sentences = arr.within(lo, hi)
+        best: dict[tuple[str, int], int] = {}
+        question = _QUESTION
+        for n, (s_start, first_end) in enumerate(sentences):
+            # A match starts in this sentence; it may run into the next one
+            # only after a question or a fragment of a few words ("Incurable?
+            # Not anymore.", "Safe. Proven."), as spaCy's Matcher would allow.
+            s_end = first_end
+            if n + 1 < len(sentences) and (first_end - s_start <= 4 or question in lower[s_start:first_end]):
+                s_end = sentences[n + 1][1]
+            window = lower[s_start:s_end]
+            hit: set[int] = set()
+            for w in set(window):
+                ids = word_anchors.get(w)
+                if ids:
+                    hit.update(ids)
+            groups = list(self._always)
+            for aid in hit:
+                found = by_rarest.get(aid)
+                if found:
+                    groups.extend(g for g in found if g.anchor_ids <= hit)
+            if not groups:
+                continue
+            positions: dict[int, list[int]] = {}
+            for j in range(s_start, first_end):
+                positions.setdefault(lower[j], []).append(j)
+            for group in groups:
+                for pat in group.patterns:
+                    if only is not None and only.isdisjoint(pat.keys):
+                        continue
+                    for i in _start_positions(pat, positions, s_start, first_end):
+                        end = pat.longest(arr, i, s_end)
+                        if end > 0:
+                            for key in pat.keys:
+                                if only is not None and key not in only:
+                                    continue
+                                k = (key, i)
+                                if end > best.get(k, -1):
+                                    best[k] = end
+        return [(key, start, end) for (key, start), end in best.items()]
+
+
+def _start_positions(pat: _Compiled, positions: dict[int, list[int]], lo: int, hi: int) -> Iterable[int]:
+    if pat.starts is None:
+        return range(lo, hi)
+    found = [i for w in pat.starts & positions.keys() for i in positions[w] if lo <= i < hi]
+    found.sort()
+    return found
