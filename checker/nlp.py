@@ -1,8 +1,15 @@
-"""The spaCy pipeline: spacy.blank("en") plus our own sentence-boundary component.
+"""The spaCy pipeline: spacy.blank("en") plus our own sentence boundaries.
 
 No trained model: lemma matching is done by expanding each pattern lemma into
 its inflections when the pack is compiled (pattern_dsl), so nothing per token
-is needed at run time beyond the tokenizer and the sentencizer.
+is needed at run time beyond the tokenizer and the sentence splitter.
+
+The sentence splitter follows spaCy's Sentencizer rule (a sentence starts at
+the first non-punctuation token after a full stop, ! or ?), computed on token
+arrays with numpy instead of a Python loop over tokens, and adds line breaks:
+a blank line always ends a sentence, and so does a line break that is not a
+hard wrap inside a sentence (headings and list items have no full stop).
+tests/test_nlp.py checks it against spaCy's Sentencizer.
 """
 
 from __future__ import annotations
@@ -11,47 +18,71 @@ from functools import lru_cache
 
 import numpy
 import spacy
-from spacy.attrs import IS_SPACE
+from spacy.attrs import IS_PUNCT, IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-# Texts are cut into pieces this long before spaCy sees them (see engine), so the
-# limit here only guards against accidental misuse.
+# Texts are cut into pieces this long before spaCy sees them (see chunking),
+# so the limit here only guards against accidental misuse.
 MAX_DOC_CHARS = 2_000_000
+_STOPS = numpy.array(sorted(get_string_id(c) for c in Sentencizer.default_punct_chars), dtype=numpy.uint64)
+_SHORT_LINE = 60  # a line shorter than this is a heading or list item
 
 
-@Language.component("line_breaks")
-def line_breaks(doc: Doc) -> Doc:
-    """Start a sentence after a blank line, and after a line break that is not a
-    hard wrap inside a sentence (headings and list items have no final stop)."""
-    # Only whitespace tokens can hold a line break; find them in C, not by
-    # walking every token in Python.
-    spaces = numpy.flatnonzero(doc.to_array(IS_SPACE)) if len(doc) else ()
+def sentence_starts(doc: Doc) -> numpy.ndarray:
+    """Boolean array: which tokens start a sentence."""
+    n = len(doc)
+    starts = numpy.zeros(n, dtype=bool)
+    if n == 0:
+        return starts
+    cols = doc.to_array([ORTH, IS_PUNCT, IS_SPACE])
+    stop = numpy.isin(cols[:, 0], _STOPS)
+    punct = stop | (cols[:, 1] == 1)
+    # Spacy's rule: the first token that is not punctuation after a stop.
+    words = numpy.flatnonzero(~punct)
+    starts[0] = True
+    if len(words):
+        seen = numpy.concatenate(([0], numpy.cumsum(stop)))  # stops before index i
+        prev = numpy.concatenate(([-1], words[:-1]))  # the word before each word
+        starts[words[(seen[words] - seen[prev + 1]) > 0]] = True
+    _line_breaks(doc, numpy.flatnonzero(cols[:, 2] == 1), starts, punct)
+    return starts
+
+
+def _line_breaks(doc: Doc, spaces: numpy.ndarray, starts: numpy.ndarray, punct: numpy.ndarray) -> None:
     line_start = 0  # character offset where the current line began
-    for i in spaces:
-        tok = doc[int(i)]
+    n = len(doc)
+    for i in spaces.tolist():
+        tok = doc[i]
         text = tok.text
         if "\n" not in text:
             continue
-        if i + 1 < len(doc):
-            nxt = doc[int(i) + 1]
-            prev = doc[int(i) - 1] if i > 0 else None
+        if i + 1 < n:
+            nxt = doc[i + 1]
             if not nxt.is_space and (
                 text.count("\n") >= 2
                 or not nxt.text[:1].islower()
-                or prev is None
-                or prev.is_punct
-                or tok.idx - line_start < 60  # a short line: heading or list item
+                or i == 0
+                or punct[i - 1]
+                or tok.idx - line_start < _SHORT_LINE
             ):
-                nxt.is_sent_start = True
+                starts[i + 1] = True
         line_start = tok.idx + text.rindex("\n") + 1
+
+
+@Language.component("sentences")
+def sentences(doc: Doc) -> Doc:
+    if len(doc):
+        values = numpy.where(sentence_starts(doc), 1, -1).astype(numpy.uint64)
+        doc.from_array([SENT_START], values.reshape(-1, 1))
     return doc
 
 
 def build_nlp() -> Language:
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("line_breaks")
+    nlp.add_pipe("sentences")
     nlp.max_length = MAX_DOC_CHARS
     return nlp
 

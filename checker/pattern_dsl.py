@@ -154,7 +154,9 @@ def _parse_spec(spec: str, lexicons: Mapping[str, list[str]]) -> tuple[list[Toke
     else:
         body, quant = m.group("body"), m.group("q")
     sent_start = body.startswith("^") and len(body) > 1
-    alts = _token_alts(body[1:] if sent_start else body, lexicons)
+    if sent_start:  # "^a|^b" and "^a|b" both mean: a or b, starting a sentence
+        body = "|".join(alt[1:] if alt.startswith("^") and len(alt) > 1 else alt for alt in body[1:].split("|"))
+    alts = _token_alts(body, lexicons)
     if sent_start:
         alts = [[dict(seq[0], IS_SENT_START=True), *seq[1:]] for seq in alts]
     return alts, quant
