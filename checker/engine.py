@@ -14,9 +14,10 @@ from .chunking import Chunk, split_chunks
 from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
 from .models import WARNING_ASSERTIONS, Assertion, Evidence, Finding, Report, Source
 from .nlp import get_nlp
-from .normalise import Normalised, normalise
+from .normalise import Normalised, export_tables, normalise, prime_tables
 from .offsets import utf16_offsets
-from .pack import RulePack, default_pack
+from .compile_cache import cached
+from .pack import DEFAULT_PACK_DIR, RulePack, default_pack, pack_hash
 from .report import build_report
 
 HEDGE_FACTOR = 0.7
@@ -45,9 +46,13 @@ class Checker:
     """Holds the pipeline and the compiled pack; build once per process and reuse."""
 
     def __init__(self, pack: RulePack | None = None):
-        self.pack = pack or default_pack()
         self.nlp = get_nlp()
-        self.compiled = CompiledPack(self.pack, self.nlp)
+        if pack is None:
+            # The default pack, compiled, comes from the disk cache when it can.
+            self.pack, self.compiled = _default_compiled(self.nlp)
+        else:
+            self.pack = pack
+            self.compiled = CompiledPack(pack, self.nlp)
         self.classifier = AssertionClassifier(self.pack.cues)
 
     # -- public -------------------------------------------------------------
@@ -226,6 +231,16 @@ def _add_utf16(findings: list[Finding], original: str) -> None:
     mapped = utf16_offsets(original, positions)
     for i, f in enumerate(findings):
         f.start_utf16, f.end_utf16 = mapped[2 * i], mapped[2 * i + 1]
+
+
+def _default_compiled(nlp) -> tuple[RulePack, CompiledPack]:
+    def build() -> tuple[RulePack, CompiledPack, dict]:
+        pack = default_pack()
+        return pack, CompiledPack(pack, nlp), export_tables()
+
+    pack, compiled, tables = cached(pack_hash(DEFAULT_PACK_DIR), build)
+    prime_tables(tables)
+    return pack, compiled
 
 
 @lru_cache(maxsize=1)

@@ -120,8 +120,23 @@ def _is_invisible(c: str) -> bool:
     return c in _EXTRA_INVISIBLE or unicodedata.category(c) == "Cf"
 
 
+# Tables built from Unicode data take ~150 ms; the compile cache stores them
+# and hands them back through prime_tables() so a cold start skips the build.
+_PRIMED: dict[str, object] = {}
+
+
+def export_tables() -> dict[str, object]:
+    return {"fold": _fold_table(), "patterns": _patterns(), "seconds": _composition_seconds()}
+
+
+def prime_tables(tables: dict[str, object]) -> None:
+    _PRIMED.update(tables)
+
+
 @lru_cache(maxsize=1)
 def _composition_seconds() -> frozenset[str]:
+    if "seconds" in _PRIMED:
+        return _PRIMED["seconds"]  # type: ignore[return-value]
     """Characters that can be the second half of a canonical composition.
 
     Derived from the running Python's Unicode database rather than listed by
@@ -185,6 +200,8 @@ def _fold_table() -> dict[str, str]:
     letters below U+0250 are excluded: that range holds real orthography
     (Turkish dotless i, African letters) rather than decorative look-alikes.
     """
+    if "fold" in _PRIMED:
+        return _PRIMED["fold"]  # type: ignore[return-value]
     from confusable_homoglyphs import categories, confusables
 
     ascii_letters = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -285,6 +302,8 @@ class _Patterns:
 
 @lru_cache(maxsize=1)
 def _patterns() -> _Patterns:
+    if "patterns" in _PRIMED:
+        return _PRIMED["patterns"]  # type: ignore[return-value]
     return _Patterns()
 
 

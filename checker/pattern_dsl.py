@@ -238,6 +238,10 @@ class PatternCompiler:
             self._cache[pattern] = [compile_native(pattern, self.lexicons)]
         return self._cache[pattern]
 
+    def __getstate__(self) -> dict:
+        # The cache is only a start-up aid; don't store it with the pack.
+        return {"lexicons": self.lexicons, "_cache": {}}
+
     def expand(self, pattern: str | list[dict]) -> list[TokenSeq]:
         """The same pattern as plain spaCy Matcher patterns."""
         return compile_pattern(pattern, self.lexicons)

@@ -128,8 +128,17 @@ def _token(spec: dict) -> _Token:
     elif lower is not None:
         raise UnsupportedPattern(f"LOWER must be a string or a dict, not {lower!r}")
     flags = tuple((_FLAG_COLUMN[k], bool(spec[k])) for k in _FLAG_COLUMN if k in spec)
-    words = frozenset(get_string_id(w) for w in strings) if strings is not None else None
-    return _Token(words, frozenset(get_string_id(w) for w in exclude), flags, strings)
+    words = _intern(frozenset(get_string_id(w) for w in strings)) if strings is not None else None
+    return _Token(words, _intern(frozenset(get_string_id(w) for w in exclude)), flags, None if strings is None else _intern(strings))
+
+
+_INTERNED: dict[frozenset, frozenset] = {}
+
+
+def _intern(items: frozenset) -> frozenset:
+    """One shared object per distinct word set: lexicons repeat across many
+    patterns, and sharing keeps memory and the pickled cache small."""
+    return _INTERNED.setdefault(items, items)
 
 
 def _step(spec: dict) -> _Step:
@@ -302,6 +311,8 @@ class TokenMatcher:
         for pattern in patterns:
             if not pattern:
                 raise UnsupportedPattern(f"{key}: empty pattern")
+            if self._seen is None or self._groups is None:
+                raise RuntimeError("this matcher was loaded from a cache; build a new one to add patterns")
             canonical = json.dumps(pattern, sort_keys=True)
             known = self._seen.get(canonical)
             if known is not None:
@@ -326,6 +337,14 @@ class TokenMatcher:
                     self._always.append(group)
             compiled = self._seen[canonical] = _Compiled(key, steps)
             group.patterns.append(compiled)
+
+    def __getstate__(self) -> dict:
+        # The lookup tables used while adding patterns are big and are only
+        # needed to add more; a pickled matcher keeps what matching uses.
+        state = {k: getattr(self, k) for k in self.__dict__}
+        state["_seen"] = None
+        state["_groups"] = None
+        return state
 
     def _anchor_id(self, words: frozenset[int]) -> int:
         aid = self._anchor_ids.get(words)
