@@ -56,10 +56,9 @@ def _err(message: str) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .documents import check_documents
-    from .extract_html import HtmlInputError
+    # Input is read before the NLP stack is imported: a bad file is reported
+    # at once instead of after a second of loading.
     from .inputs import Document, InputError, read_document
-    from .outputs import Result, render
 
     if args.max_bytes is not None and args.max_bytes <= 0:
         return _err("--max-bytes must be positive")
@@ -71,6 +70,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return _err(str(exc))
     if args.force_html:
         docs = [Document(d.source, d.text, True) for d in docs]
+    from .documents import check_documents
+    from .extract_html import HtmlInputError
+    from .outputs import Result, render
+
     try:
         checked = list(check_documents(docs, include_all=args.include_all))
     except HtmlInputError as exc:
@@ -131,6 +134,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import LabelledFileError, evaluate, evaluate_baseline, load_labelled
 
     path = Path(args.file)
+    if path.is_dir():
+        return _err(f"{args.file}: is a directory; give a JSONL file")
     if not path.is_file():
         return _err(f"{args.file}: no such file")
     try:
@@ -174,9 +179,9 @@ def _versions() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     from .pack import PackError
 
-    args = _parser().parse_args(argv)
     try:
         if args.version:
             print(_versions())

@@ -129,7 +129,8 @@ class Checker:
                 found = bool(hits.get("requires", rule.id))
                 if not found and rule.context.requires_scope == "document":
                     if doc_keys is None:
-                        doc_keys = {k for k in self.compiled.aux_hits(doc[:]).spans}
+                        scoped = {r.rule.id for r in raw if r.rule.context.requires_scope == "document"}
+                        doc_keys = set(self.compiled.aux_hits(doc[:], scoped, cues=False).spans)
                     found = ("requires", rule.id) in doc_keys
                 if not found:
                     continue

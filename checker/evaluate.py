@@ -87,10 +87,19 @@ class LabelledFileError(ValueError):
     pass
 
 
+_CAUTIONS = frozenset(f"C{i}" for i in range(1, 11))
+
+
 def load_labelled(path: Path) -> list[dict]:
     rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise LabelledFileError(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
+    except OSError as exc:
+        raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if True:
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
@@ -99,7 +108,9 @@ def load_labelled(path: Path) -> list[dict]:
                 raise LabelledFileError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
             if not isinstance(row, dict) or not isinstance(row.get("text"), str) or row.get("label") not in ("claim", "honest"):
                 raise LabelledFileError(f"{path}:{n}: needs a 'text' string and a 'label' of 'claim' or 'honest'")
-            row.setdefault("cautions", [])
+            cautions = row.setdefault("cautions", [])
+            if not isinstance(cautions, list) or any(c not in _CAUTIONS for c in cautions):
+                raise LabelledFileError(f"{path}:{n}: 'cautions' must be a list of C1 ... C10")
             rows.append(row)
     return rows
 

@@ -89,12 +89,14 @@ class CompiledPack:
             out.append(RawMatch(rule, idx, start, end))
         return out
 
-    def aux_hits(self, doclike: Doc | Span, rule_ids: Iterable[str] | None = None) -> AuxHits:
-        """Cue matches, and the exception/context matches of the given rules
-        (all rules when None), in a sentence or document."""
+    def aux_hits(self, doclike: Doc | Span, rule_ids: Iterable[str] | None = None, *, cues: bool = True) -> AuxHits:
+        """Cue matches (unless cues=False), and the exception/context matches
+        of the given rules (all rules when None), in a sentence or document."""
         only = None
         if rule_ids is not None:
-            only = self._cue_keys | {f"{kind}\t{rid}" for rid in rule_ids for kind in AUX_KINDS_RULE}
+            only = {f"{kind}\t{rid}" for rid in rule_ids for kind in AUX_KINDS_RULE}
+            if cues:
+                only |= self._cue_keys
         spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for key, start, end in self.aux(doclike, only):
             kind, owner = key.split("\t", 1)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from .models import PackInfo
 from .pack_schema import AssertionCues, CategoryFile, PackMeta, Rule, SourceRef
 from .pattern_dsl import PatternCompiler, PatternError
+from .token_matcher import TokenMatcher, UnsupportedPattern
 
 # The pack ships inside the package directory tree: <repo>/patterns, next to checker/.
 DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "patterns"
@@ -106,8 +107,10 @@ def _check_references(path: Path, cat: CategoryFile, meta: PackMeta, compiler: P
         for field, patterns in fields.items():
             for pattern in patterns:
                 try:
-                    compiler.compile(pattern)
-                except PatternError as exc:
+                    compiled = compiler.compile(pattern)
+                    if isinstance(pattern, list):  # raw spaCy pattern: check we can run it
+                        TokenMatcher().add("check", compiled)
+                except (PatternError, UnsupportedPattern) as exc:
                     raise PackError(f"{path.name}: rule {rule.id}, field {field}: {exc}") from None
 
 

@@ -153,6 +153,14 @@ def _parse_spec(spec: str, lexicons: Mapping[str, list[str]]) -> tuple[list[Toke
         body, quant = spec, None
     else:
         body, quant = m.group("body"), m.group("q")
+    if "{" in body or "}" in body:
+        raise PatternError(f"malformed quantifier in {spec!r}; use {{n,m}}")
+    if quant and quant.startswith("{"):
+        lo_s, hi_s = quant[1:-1].split(",")
+        if lo_s and hi_s and int(lo_s) > int(hi_s):
+            raise PatternError(f"quantifier {quant} in {spec!r} has min > max")
+    if any(not alt for alt in body.split("|")):
+        raise PatternError(f"empty alternative in {spec!r}")
     sent_start = body.startswith("^") and len(body) > 1
     if sent_start:  # "^a|^b" and "^a|b" both mean: a or b, starting a sentence
         body = "|".join(alt[1:] if alt.startswith("^") and len(alt) > 1 else alt for alt in body[1:].split("|"))
