@@ -26,6 +26,7 @@ NEGATION_WINDOW = 10  # tokens between a negation cue and the claim it negates
 NEGATION_AFTER_GAP = 1  # tokens between the claim's end and a trailing "is not"
 HEDGE_WINDOW = 4
 _LIST_NEGATORS = frozenset({"no", "without", "zero", "nil"})
+_OBJECT_VERBS = frozenset({"had", "have", "has", "having", "is", "was", "are", "were", "with", "saw", "see", "felt", "feel", "gave", "give"})
 FIRST_PERSON_WINDOW = 3
 
 
@@ -40,10 +41,20 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def _is_boundary(sent: Span, i: int, boundaries: frozenset[str], after_comma: frozenset[str]) -> bool:
-    word = sent.doc[i].lower_
+    doc = sent.doc
+    word = doc[i].lower_
     if word in boundaries:
         return True
+    if word == "-" and _spaced_dash(doc, i, sent.start):
+        # A lone dash joins two clauses ("Age is no barrier - we treat all");
+        # a pair sets off an aside ("do not - and cannot - cure"), which
+        # stays inside its clause.
+        return sum(1 for j in range(sent.start, sent.end) if _spaced_dash(doc, j, sent.start)) == 1
     return word in after_comma and i > sent.start and sent.doc[i - 1].text == ","
+
+
+def _spaced_dash(doc, i: int, floor: int) -> bool:
+    return doc[i].text == "-" and i > floor and bool(doc[i - 1].whitespace_) and bool(doc[i].whitespace_)
 
 
 def _clause(
@@ -77,6 +88,15 @@ class AssertionClassifier:
         doc = sent.doc
         lo = max(sent.start, cue_start - FIRST_PERSON_WINDOW)
         return any(doc[i].lower_ in self.first_person for i in range(lo, cue_start))
+
+    def _reach(self, sent: Span, cue: tuple[int, int]) -> int:
+        """How far a negation cue reaches. "no" as the object of a verb ("had
+        no hope", "is no barrier") negates only its noun phrase, not what the
+        sentence goes on to claim."""
+        doc = sent.doc
+        if doc[cue[0]].lower_ == "no" and cue[0] > sent.start and doc[cue[0] - 1].lower_ in _OBJECT_VERBS:
+            return 1
+        return NEGATION_WINDOW
 
     def classify(
         self,
@@ -113,7 +133,7 @@ class AssertionClassifier:
                     not listed
                     and c_start <= cue[0]
                     and cue[1] <= start
-                    and start - cue[1] <= NEGATION_WINDOW
+                    and start - cue[1] <= self._reach(sent, cue)
                 )
                 inside = not negation_is_claim and start <= cue[0] and cue[1] <= end
                 if before or inside:

@@ -107,3 +107,13 @@ def test_patient_testimonial_is_not_attribution() -> None:
 
 def test_rhetorical_urgency_question_still_warns() -> None:
     assert warned("What are you waiting for?", "marketing-red-flag")
+
+
+def test_object_negation_does_not_reach_the_claim() -> None:
+    # "had no hope" negates the hope, not the recovery claimed afterwards.
+    assert warned("Patients who once had no hope are now walking again thanks to our stem cell protocol.", "regeneration-overclaim")
+
+
+def test_spaced_dash_ends_the_clause() -> None:
+    assert warned("Money is no object - our stem cells cure MS.", "cure-claim")
+    assert not warned("Stem cells do not - and cannot - cure MS.", "cure-claim")
