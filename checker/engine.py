@@ -54,6 +54,7 @@ class Checker:
             self.pack = pack
             self.compiled = CompiledPack(pack, self.nlp)
         self.classifier = AssertionClassifier(self.pack.cues)
+        self._source_cache: dict[str, list[Source]] = {}
 
     # -- public -------------------------------------------------------------
     def check(self, text: str, *, include_all: bool = False) -> Report:
@@ -174,7 +175,9 @@ class Checker:
         s_end = s_start + len(sentence)
         warning = c.assertion in WARNING_ASSERTIONS and c.confidence >= MIN_WARNING_CONFIDENCE
         pattern = rule.patterns[c.raw.pattern_index]
-        return Finding(
+        # model_construct: every value here comes from the validated pack or our
+        # own code, so pydantic's validation would only cost time per finding.
+        return Finding.model_construct(
             category=cat.category,
             rule_id=rule.id,
             severity=rule.severity,
@@ -194,15 +197,25 @@ class Checker:
             message=rule.message,
             explanation=rule.explanation,
             suggestion=rule.suggestion,
-            sources=[Source(title=s.title, url=s.url) for s in self.pack.sources_for(rule)],
-            evidence=Evidence(
+            sources=self._sources(rule),
+            evidence=Evidence.model_construct(
                 pattern=pattern if isinstance(pattern, str) else "raw spaCy pattern",
                 assertion_cues=c.cues,
                 context=c.context,
                 base_confidence=rule.confidence,
                 adjustments=c.adjustments,
             ),
+            html_start=None,
+            html_end=None,
         )
+
+    def _sources(self, rule) -> list[Source]:
+        cached = self._source_cache.get(rule.id)
+        if cached is None:
+            cached = self._source_cache[rule.id] = [
+                Source(title=s.title, url=s.url) for s in self.pack.sources_for(rule)
+            ]
+        return list(cached)
 
 
 def _best_per_category(cands: list[_Candidate]) -> list[_Candidate]:
