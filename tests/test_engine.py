@@ -121,3 +121,18 @@ def test_offsets_hold_for_random_unicode(before: str, after: str, claim: str) ->
     text = before + " " + claim + " " + after
     report = check(text, include_all=True)
     assert_offsets(text, report)
+
+
+@pytest.mark.parametrize(
+    "honest",
+    [
+        "Complications from badly performed stem cell procedures include infections and tumours.",
+        "Careful research is exploring the potential of stem cells for slowing MS and for repairing nerve damage.",
+        "For many people with MS, the hope of a cure is a powerful pull.",
+        "There are no approved stem cell therapies for MS at present.",
+        "These clinics say they have treated thousands of people, but none has shown its treatments work.",
+        "Stem cells do not - and cannot - cure MS.",
+    ],
+)
+def test_patient_society_style_sentences_are_not_flagged(honest: str) -> None:
+    assert check(honest).findings == [], [(f.rule_id, f.text) for f in check(honest).findings]
