@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from . import __version__
 from .assertion import AssertionClassifier

@@ -1,4 +1,5 @@
-"""Compile the rule pack into spaCy Matchers and find candidate claims.
+"""Compile the rule pack into token matchers (checker/token_matcher.py) and
+find candidate claims.
 
 Two matchers: the main one holds every rule pattern and runs over whole
 documents; the auxiliary one (exceptions, context words, assertion cues) runs

@@ -107,11 +107,22 @@ def _rule(f: Finding) -> dict[str, Any]:
     return rule
 
 
+def _region(line_starts: list[int], start: int, end: int, text: str) -> dict[str, Any]:
+    """A SARIF region: code-point offset and length, 1-based lines and columns."""
+    start_line, start_col = _line_col(line_starts, start)
+    end_line, end_col = _line_col(line_starts, end)
+    return {
+        "charOffset": start,
+        "charLength": end - start,
+        "startLine": start_line,
+        "startColumn": start_col,
+        "endLine": end_line,
+        "endColumn": end_col,
+        "snippet": {"text": text},
+    }
+
+
 def _result(r: Result, f: Finding, rule_index: int, line_starts: list[int]) -> dict[str, Any]:
-    start_line, start_col = _line_col(line_starts, f.start)
-    end_line, end_col = _line_col(line_starts, f.end)
-    s_line, s_col = _line_col(line_starts, f.sentence_start)
-    e_line, e_col = _line_col(line_starts, f.sentence_end)
     res: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
@@ -124,24 +135,8 @@ def _result(r: Result, f: Finding, rule_index: int, line_starts: list[int]) -> d
         {
             "physicalLocation": {
                 "artifactLocation": {"uri": source_uri(r.source)},
-                "region": {
-                    "charOffset": f.start,
-                    "charLength": f.end - f.start,
-                    "startLine": start_line,
-                    "startColumn": start_col,
-                    "endLine": end_line,
-                    "endColumn": end_col,
-                    "snippet": {"text": f.text},
-                },
-                "contextRegion": {
-                    "charOffset": f.sentence_start,
-                    "charLength": f.sentence_end - f.sentence_start,
-                    "startLine": s_line,
-                    "startColumn": s_col,
-                    "endLine": e_line,
-                    "endColumn": e_col,
-                    "snippet": {"text": f.sentence},
-                },
+                "region": _region(line_starts, f.start, f.end, f.text),
+                "contextRegion": _region(line_starts, f.sentence_start, f.sentence_end, f.sentence),
             }
         }
     ]
