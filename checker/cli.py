@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--format", "-f", choices=FORMATS, default="text")
     c.add_argument("--all", dest="include_all", action="store_true",
                    help="also list negated, questioned, reported and research-framed matches")
+    c.add_argument("--no-judge", action="store_true",
+                   help="the rules alone, without the learned judge (also STEMCHECK_JUDGE=off)")
     c.add_argument("--max-bytes", type=int, default=None,
                    help="refuse inputs larger than this (default 20 MB or $STEMCHECK_MAX_BYTES)")
     c.add_argument("--html", dest="force_html", action="store_true", help="treat every input as HTML")
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("file")
     v.add_argument("--json", action="store_true", help="print the scores as JSON")
     v.add_argument("--errors", action="store_true", help="list the sentences scored wrong")
+    v.add_argument("--split", choices=["train", "test"], help="score only this split of a corpus file")
+    v.add_argument("--no-judge", action="store_true", help="score the rules alone")
     return p
 
 
@@ -75,7 +79,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .outputs import Result, render
 
     try:
-        checked = list(check_documents(docs, include_all=args.include_all))
+        from .engine import rules_checker
+
+        checker = rules_checker() if args.no_judge else None
+        checked = list(check_documents(docs, include_all=args.include_all, checker=checker))
     except HtmlInputError as exc:
         return _err(str(exc))
     results = [Result(c.source, c.text, c.report) for c in checked]
@@ -130,8 +137,8 @@ def _cmd_explain(rule_id: str) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .engine import default_checker
-    from .evaluate import LabelledFileError, evaluate, evaluate_baseline, load_labelled
+    from .engine import Checker, default_checker
+    from .evaluate import LabelledFileError, cv_report, evaluate, evaluate_baseline, load_labelled
 
     path = Path(args.file)
     if path.is_dir():
@@ -139,30 +146,57 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _err(f"{args.file}: no such file")
     try:
-        rows = load_labelled(path)
+        rows = load_labelled(path, args.split)
     except (LabelledFileError, UnicodeDecodeError) as exc:
         return _err(str(exc))
     if not rows:
-        return _err(f"{args.file}: no labelled rows")
-    ours = evaluate(rows, default_checker())
+        return _err(f"{args.file}: no labelled rows" + (f" in split {args.split!r}" if args.split else ""))
+    full = default_checker()
+    results = []
+    if full.judge is not None and not args.no_judge:
+        results.append(evaluate(rows, full))
+        results.append(evaluate(rows, Checker(judge=None), "rules only"))
+    else:
+        results.append(evaluate(rows, Checker(judge=None) if args.no_judge else full))
+    ours = results[0]
     base = evaluate_baseline(rows)
+    results.append(base)
+    cv = cv_report()
     if args.json:
-        print(json.dumps({"file": str(path), "rows": len(rows), "stemcheck": ours.as_dict(),
-                          "baseline": base.as_dict()}, indent=2))
+        doc = {"file": str(path), "rows": len(rows), "split": args.split, "stemcheck": ours.as_dict(), "baseline": base.as_dict()}
+        if len(results) == 3:
+            doc["rules_only"] = results[1].as_dict()
+        if cv:
+            doc["grouped_cv"] = cv
+        print(json.dumps(doc, indent=2))
         return EXIT_CLEAN
-    print(f"{path}: {len(rows)} sentences ({ours.overall.tp + ours.overall.fn} claims, {ours.honest_total} honest)\n")
-    header = f"{'':<18}{'precision':>10}{'recall':>10}{'F1':>8}{'false alarms':>15}"
+    what = f" (split {args.split})" if args.split else ""
+    print(f"{path}{what}: {len(rows)} sentences ({ours.overall.tp + ours.overall.fn} claims, {ours.honest_total} honest)\n")
+    header = f"{'':<18}{'precision':>10}{'recall':>10}{'F1':>8}{'false alarms':>15}{'category':>10}"
     print(header)
-    for res in (ours, base):
+    for res in results:
         o = res.overall
         fa = f"{res.honest_flagged}/{res.honest_total} ({res.false_alarm_rate:.1%})"
-        print(f"{res.name:<18}{o.precision:>10.3f}{o.recall:>10.3f}{o.f1:>8.3f}{fa:>15}")
+        print(f"{res.name:<18}{o.precision:>10.3f}{o.recall:>10.3f}{o.f1:>8.3f}{fa:>15}{res.category_right:>10.3f}")
+    print("\n95% intervals (bootstrap over sites):")
+    for res in results[:-1]:
+        iv = res.intervals()
+        print(f"  {res.name:<16}" + "  ".join(f"{k} {lo:.3f}-{hi:.3f}" for k, (lo, hi) in iv.items()))
     print("\nPer caution (stemcheck vs baseline F1):")
     print(f"{'':<6}{'support':>8}{'precision':>11}{'recall':>9}{'F1':>8}{'base F1':>9}")
     for c, counts in sorted(ours.per_caution.items(), key=lambda kv: int(kv[0][1:])):
         support = counts.tp + counts.fn
         print(f"{c:<6}{support:>8}{counts.precision:>11.3f}{counts.recall:>9.3f}{counts.f1:>8.3f}"
               f"{base.per_caution[c].f1:>9.3f}")
+    print("\nReliability (top warning's confidence vs observed precision):")
+    for band in ours.reliability():
+        prec = "-" if band["precision"] is None else f"{band['precision']:.3f}"
+        print(f"  {band['band']:<9}{band['flagged']:>6} flagged  precision {prec}")
+    if cv:
+        print("\nGrouped cross-validation by site on the train split (training/cv_report.json):")
+        for name in ("rules_only", "rules_and_judge"):
+            f = cv[name]
+            print(f"  {name:<16}precision {f['precision']:.3f}  recall {f['recall']:.3f}  false alarms {f['false_alarms']:.3f}")
     if args.errors and ours.errors:
         print("\nScored wrong:")
         for e in ours.errors:

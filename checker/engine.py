@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
@@ -9,10 +10,14 @@ from typing import Iterable, Iterator
 from spacy.tokens import Doc
 
 from . import __version__
-from .assertion import AssertionClassifier
+from .assertion import AssertionClassifier, clause_spans
 from .chunking import Chunk, split_chunks
 from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
-from .models import WARNING_ASSERTIONS, Assertion, Evidence, Finding, Report, Source
+from .decide import Decision, decide
+from .judge import MIN_JUDGED_WORDS, Judge, default_judge
+from .models import (
+    WARNING_ASSERTIONS, Assertion, Evidence, Finding, JudgeEvidence, JudgeNeighbour, Report, Severity, Source,
+)
 from .nlp import get_nlp
 from .normalise import Normalised, export_tables, normalise, prime_tables
 from .offsets import utf16_offsets
@@ -45,7 +50,10 @@ class _Candidate:
 class Checker:
     """Holds the pipeline and the compiled pack; build once per process and reuse."""
 
-    def __init__(self, pack: RulePack | None = None):
+    def __init__(self, pack: RulePack | None = None, judge: Judge | None | str = "default"):
+        """`judge`: "default" for the shipped model (rules alone when none is built), a
+        Judge, or None for the rules alone."""
+        self.judge = default_judge() if judge == "default" else judge
         self.nlp = get_nlp()
         if pack is None:
             # The default pack, compiled, comes from the disk cache when it can.
@@ -102,8 +110,79 @@ class Checker:
 
     # -- stages -------------------------------------------------------------
     def _findings(self, doc: Doc, chunk: Chunk, norm: Normalised) -> list[Finding]:
-        candidates = self._candidates(doc)
-        return [self._to_finding(c, chunk, norm) for c in _best_per_category(candidates)]
+        best = _best_per_category(self._candidates(doc))
+        if self.judge is None:
+            return [self._to_finding(c, chunk, norm) for c in best]
+        by_sentence: dict[int, list[_Candidate]] = {}
+        for c in best:
+            by_sentence.setdefault(c.sent_start, []).append(c)
+        judge, text = self.judge, doc.text
+        out: list[Finding] = []
+        for sent in doc.sents:
+            cands = by_sentence.get(sent.start_char, [])
+            words = sum(1 for t in sent if not t.is_punct and not t.is_space)
+            if not cands and words < MIN_JUDGED_WORDS:
+                continue
+            stext = text[sent.start_char : sent.end_char]
+            p = judge.p_claim(stext)
+            rule_warning = any(_is_warning(c) for c in cands)
+            d = decide(rule_warning, p, judge.veto_below, judge.flag_at)
+            for c in cands:
+                f = self._to_finding(c, chunk, norm)
+                vetoed = d is Decision.veto_rules and f.warning
+                f.evidence.judge = JudgeEvidence.model_construct(
+                    model=judge.name, version=judge.version, p_claim=round(p, 4),
+                    decision="vetoed" if vetoed else "confirmed", cautions={}, neighbours=[],
+                )
+                if vetoed:
+                    f.warning = False
+                    f.evidence.judge.neighbours = _neighbours(judge, stext)
+                out.append(f)
+            # A rule that matched here and found the claim negated, reported, asked or
+            # research-framed has read the sentence already: the judge adds nothing then.
+            settled = any(c.assertion not in WARNING_ASSERTIONS for c in cands)
+            if d is Decision.judge_flags and not settled and words >= MIN_JUDGED_WORDS:
+                out.append(self._judge_finding(sent, stext, p, chunk, norm))
+        return out
+
+    def _judge_finding(self, sent, stext: str, p: float, chunk: Chunk, norm: Normalised) -> Finding:
+        """A warning the judge raised where no rule fired: the clause it finds most
+        claim-like is the span; the assertion classifier still applies."""
+        judge, doc = self.judge, sent.doc
+        span = (sent.start, sent.end)
+        clauses = [c for c in clause_spans(sent, self.classifier) if c[1] - c[0] >= MIN_JUDGED_WORDS]
+        if len(clauses) > 1:
+            scored = [(judge.p_claim(doc[a:b].text), (a, b)) for a, b in clauses]
+            top, where = max(scored)
+            if top >= judge.flag_at:
+                span = where
+        while span[1] > span[0] + 1 and (doc[span[1] - 1].is_punct or doc[span[1] - 1].is_space):
+            span = (span[0], span[1] - 1)
+        hits = self.compiled.aux_hits(sent, [])
+        # The span's last word anchors the assertion: cues before it in the sentence
+        # (a reporting verb, a negation, research framing) then scope over the claim.
+        anchor = max(span[0], span[1] - 1)
+        result = self.classifier.classify(sent, anchor, span[1], hits, negation_is_claim=True)
+        judgement = judge.judge(stext)
+        category = self.pack.category_for_caution(judgement.caution)
+        meta = self.pack.meta.categories[category]
+        words = meta.judge
+        n_start, n_end = doc[span[0]].idx, doc[span[1] - 1].idx + len(doc[span[1] - 1].text)
+        evidence = Evidence.model_construct(
+            pattern="judge", assertion_cues=result.cues, context=[], base_confidence=round(p, 4), adjustments=[],
+            judge=JudgeEvidence.model_construct(
+                model=judge.name, version=judge.version, p_claim=round(p, 4), decision="flagged",
+                cautions=dict(judgement.cautions[:3]), neighbours=_neighbours(judge, stext),
+            ),
+        )
+        return self._finding(
+            chunk, norm, n_start, n_end, sent.start_char, sent.end_char,
+            category=category, rule_id=f"{category}.judge", severity=Severity(words.severity),
+            confidence=round(p, 3), assertion=result.status,
+            warning=result.status in WARNING_ASSERTIONS, caution=meta.caution, caution_title=meta.title,
+            message=words.message, explanation=words.explanation, suggestion=words.suggestion,
+            sources=self._sources_of(f"{category}.judge", words.sources), evidence=evidence,
+        )
 
     def _candidates(self, doc: Doc) -> list[_Candidate]:
         raw = longest_per_rule(self.compiled.find(doc))
@@ -167,23 +246,36 @@ class Checker:
         rule = c.raw.rule
         cat = self.pack.category_of(rule.id)
         meta = self.pack.meta.categories[cat.category]
-        start, end = norm.to_original(c.n_start, c.n_end)
-        s_start, s_end = norm.to_original(c.sent_start, c.sent_end)
+        pattern = rule.patterns[c.raw.pattern_index]
+        return self._finding(
+            chunk, norm, c.n_start, c.n_end, c.sent_start, c.sent_end,
+            category=cat.category, rule_id=rule.id, severity=rule.severity, confidence=c.confidence,
+            assertion=c.assertion, warning=_is_warning(c), caution=cat.caution, caution_title=meta.title,
+            message=rule.message, explanation=rule.explanation, suggestion=rule.suggestion,
+            sources=self._sources_of(rule.id, rule.sources),
+            evidence=Evidence.model_construct(
+                pattern=pattern if isinstance(pattern, str) else "raw spaCy pattern",
+                assertion_cues=c.cues,
+                context=c.context,
+                base_confidence=rule.confidence,
+                adjustments=c.adjustments,
+                judge=None,
+            ),
+        )
+
+    def _finding(
+        self, chunk: Chunk, norm: Normalised, n_start: int, n_end: int, sent_start: int, sent_end: int, **fields
+    ) -> Finding:
+        """A finding with its offsets mapped from the normalised chunk back to the original."""
+        start, end = norm.to_original(n_start, n_end)
+        s_start, s_end = norm.to_original(sent_start, sent_end)
         sentence = chunk.text[s_start:s_end].strip()
         lead = len(chunk.text[s_start:s_end]) - len(chunk.text[s_start:s_end].lstrip())
         s_start += lead
         s_end = s_start + len(sentence)
-        warning = c.assertion in WARNING_ASSERTIONS and c.confidence >= MIN_WARNING_CONFIDENCE
-        pattern = rule.patterns[c.raw.pattern_index]
         # model_construct: every value here comes from the validated pack or our
         # own code, so pydantic's validation would only cost time per finding.
         return Finding.model_construct(
-            category=cat.category,
-            rule_id=rule.id,
-            severity=rule.severity,
-            confidence=c.confidence,
-            assertion=c.assertion,
-            warning=warning,
             start=chunk.offset + start,
             end=chunk.offset + end,
             start_utf16=0,
@@ -192,30 +284,29 @@ class Checker:
             sentence=sentence,
             sentence_start=chunk.offset + s_start,
             sentence_end=chunk.offset + s_end,
-            caution=cat.caution,
-            caution_title=meta.title,
-            message=rule.message,
-            explanation=rule.explanation,
-            suggestion=rule.suggestion,
-            sources=self._sources(rule),
-            evidence=Evidence.model_construct(
-                pattern=pattern if isinstance(pattern, str) else "raw spaCy pattern",
-                assertion_cues=c.cues,
-                context=c.context,
-                base_confidence=rule.confidence,
-                adjustments=c.adjustments,
-            ),
             html_start=None,
             html_end=None,
+            **fields,
         )
 
-    def _sources(self, rule) -> list[Source]:
-        cached = self._source_cache.get(rule.id)
+    def _sources_of(self, key: str, source_keys: list[str]) -> list[Source]:
+        cached = self._source_cache.get(key)
         if cached is None:
-            cached = self._source_cache[rule.id] = [
-                Source(title=s.title, url=s.url) for s in self.pack.sources_for(rule)
+            cached = self._source_cache[key] = [
+                Source(title=s.title, url=s.url) for s in (self.pack.meta.sources[k] for k in source_keys)
             ]
         return list(cached)
+
+
+def _is_warning(c: _Candidate) -> bool:
+    return c.assertion in WARNING_ASSERTIONS and c.confidence >= MIN_WARNING_CONFIDENCE
+
+
+def _neighbours(judge: Judge, text: str) -> list[JudgeNeighbour]:
+    return [
+        JudgeNeighbour.model_construct(id=n.id, text=n.text, label=n.label, cautions=list(n.cautions), similarity=n.similarity)
+        for n in judge.neighbours(text)
+    ]
 
 
 def _best_per_category(cands: list[_Candidate]) -> list[_Candidate]:
@@ -259,7 +350,16 @@ def _default_compiled(nlp) -> tuple[RulePack, CompiledPack]:
 
 @lru_cache(maxsize=1)
 def default_checker() -> Checker:
+    """The rules and the shipped judge (rules alone if STEMCHECK_JUDGE=off)."""
+    if os.environ.get("STEMCHECK_JUDGE", "on").strip().lower() in ("off", "0", "false", "no"):
+        return rules_checker()
     return Checker()
+
+
+@lru_cache(maxsize=1)
+def rules_checker() -> Checker:
+    """The rules alone, without the learned judge."""
+    return Checker(judge=None)
 
 
 def check(text: str, *, include_all: bool = False) -> Report:

@@ -1,14 +1,19 @@
-"""Score the checker on a labelled JSONL file (shaped like shared/data/dev.jsonl).
+"""Score the checker on a labelled JSONL file (shaped like shared/data/dev.jsonl or
+corpus/sentences.jsonl).
 
-Each line: {"text", "label": "claim"|"honest", "cautions": ["C1", ...]}.
-A sentence counts as flagged when the checker gives it at least one warning.
-Per category, a claim sentence is a positive for each caution it lists, and a
-prediction is the categories of the warnings raised.
+Each line: {"text", "label": "claim"|"honest"|"ambiguous", "cautions": ["C1", ...]} and,
+in the corpus, "site" and "split". Ambiguous lines are not scored. A sentence counts as
+flagged when the checker gives it at least one warning. Per category, a claim sentence is a
+positive for each caution it lists, and a prediction is the categories of the warnings
+raised. Intervals are 95% bootstrap intervals, resampling whole sites where the file
+names them (sentences of one page resemble each other, so resampling sentences would
+understate the uncertainty).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +72,50 @@ class EvalResult:
     honest_total: int = 0
     honest_flagged: int = 0
     errors: list[dict] = field(default_factory=list)
+    # Per scored row: (is_claim, flagged, category right, top warning confidence, group).
+    rows: list[tuple[bool, bool, bool, float, str]] = field(default_factory=list)
+
+    @property
+    def category_right(self) -> float:
+        """Share of the flagged claims whose warnings include one of their cautions."""
+        hits = [right for claim, flag, right, _, _ in self.rows if claim and flag]
+        return sum(hits) / len(hits) if hits else 0.0
+
+    def intervals(self, resamples: int = 1000, seed: int = 0) -> dict[str, tuple[float, float]]:
+        """95% bootstrap intervals of precision, recall and false alarms, resampling groups."""
+        groups: dict[str, list[tuple[bool, bool]]] = {}
+        for claim, flag, _, _, g in self.rows:
+            groups.setdefault(g, []).append((claim, flag))
+        keys = sorted(groups)
+        rng = random.Random(seed)
+        stats: dict[str, list[float]] = {"precision": [], "recall": [], "false_alarms": []}
+        for _ in range(resamples):
+            tp = fp = fn = tn = 0
+            for k in rng.choices(keys, k=len(keys)):
+                for claim, flag in groups[k]:
+                    tp += claim and flag; fn += claim and not flag
+                    fp += flag and not claim; tn += not claim and not flag
+            if tp + fp:
+                stats["precision"].append(tp / (tp + fp))
+            if tp + fn:
+                stats["recall"].append(tp / (tp + fn))
+            if fp + tn:
+                stats["false_alarms"].append(fp / (fp + tn))
+        out = {}
+        for name, values in stats.items():
+            values.sort()
+            if values:
+                out[name] = (round(values[int(0.025 * (len(values) - 1))], 4), round(values[int(0.975 * (len(values) - 1))], 4))
+        return out
+
+    def reliability(self) -> list[dict]:
+        """Stated confidence (the top warning's) against observed precision, by band."""
+        bands = []
+        for lo, hi in ((0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
+            sel = [claim for claim, flag, _, conf, _ in self.rows if flag and lo <= conf < hi]
+            bands.append({"band": f"{lo:.1f}-{min(hi, 1.0):.1f}", "flagged": len(sel),
+                          "precision": round(sum(sel) / len(sel), 3) if sel else None})
+        return bands
 
     @property
     def false_alarm_rate(self) -> float:
@@ -76,6 +125,9 @@ class EvalResult:
         return {
             "name": self.name,
             "overall": self.overall.as_dict(),
+            "intervals": {k: list(v) for k, v in self.intervals().items()},
+            "category_right": round(self.category_right, 4),
+            "reliability": self.reliability(),
             "false_alarm_rate": round(self.false_alarm_rate, 4),
             "honest_flagged": self.honest_flagged,
             "honest_total": self.honest_total,
@@ -90,7 +142,8 @@ class LabelledFileError(ValueError):
 _CAUTIONS = frozenset(f"C{i}" for i in range(1, 11))
 
 
-def load_labelled(path: Path) -> list[dict]:
+def load_labelled(path: Path, split: str | None = None) -> list[dict]:
+    """The scored rows of a labelled file (ambiguous ones skipped), of one split if given."""
     rows = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -106,23 +159,27 @@ def load_labelled(path: Path) -> list[dict]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise LabelledFileError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or row.get("label") not in ("claim", "honest"):
-                raise LabelledFileError(f"{path}:{n}: needs a 'text' string and a 'label' of 'claim' or 'honest'")
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or row.get("label") not in ("claim", "honest", "ambiguous"):
+                raise LabelledFileError(f"{path}:{n}: needs a 'text' string and a 'label' of 'claim', 'honest' or 'ambiguous'")
             cautions = row.setdefault("cautions", [])
             if not isinstance(cautions, list) or any(c not in _CAUTIONS for c in cautions):
                 raise LabelledFileError(f"{path}:{n}: 'cautions' must be a list of C1 ... C10")
+            if row["label"] == "ambiguous" or (split and row.get("split", "train") != split):
+                continue
             rows.append(row)
     return rows
 
 
-def _score(name: str, rows: list[dict], predict: Callable[[Iterable[str]], Iterable[set[str]]]) -> EvalResult:
+def _score(name: str, rows: list[dict], predict: Callable[[Iterable[str]], Iterable[tuple[set[str], float]]]) -> EvalResult:
     result = EvalResult(name)
     cautions = [f"C{i}" for i in range(1, 11)]
     for c in cautions:
         result.per_caution[c] = Counts()
-    for row, predicted in zip(rows, predict([r["text"] for r in rows])):
+    for n, (row, (predicted, confidence)) in enumerate(zip(rows, predict([r["text"] for r in rows]))):
         is_claim = row["label"] == "claim"
         flagged = bool(predicted)
+        result.rows.append((is_claim, flagged, bool(predicted & set(row["cautions"])), confidence,
+                            str(row.get("site") or row.get("id") or n)))
         if is_claim and flagged:
             result.overall.tp += 1
         elif is_claim:
@@ -150,12 +207,13 @@ def _score(name: str, rows: list[dict], predict: Callable[[Iterable[str]], Itera
     return result
 
 
-def evaluate(rows: list[dict], checker: Checker) -> EvalResult:
-    def predict(texts: Iterable[str]) -> Iterable[set[str]]:
+def evaluate(rows: list[dict], checker: Checker, name: str = "stemcheck") -> EvalResult:
+    def predict(texts: Iterable[str]) -> Iterable[tuple[set[str], float]]:
         for report in checker.check_many(texts):
-            yield {f.caution for f in report.findings if f.warning}
+            warnings = [f for f in report.findings if f.warning]
+            yield {f.caution for f in warnings}, max((f.confidence for f in warnings), default=0.0)
 
-    return _score("stemcheck", rows, predict)
+    return _score(name, rows, predict)
 
 
 def evaluate_baseline(rows: list[dict]) -> EvalResult:
@@ -164,8 +222,19 @@ def evaluate_baseline(rows: list[dict]) -> EvalResult:
         for c, words in BASELINE_KEYWORDS.items()
     }
 
-    def predict(texts: Iterable[str]) -> Iterable[set[str]]:
+    def predict(texts: Iterable[str]) -> Iterable[tuple[set[str], float]]:
         for text in texts:
-            yield {c for c, rx in compiled.items() if rx.search(text)}
+            yield {c for c, rx in compiled.items() if rx.search(text)}, 1.0
 
     return _score("keyword baseline", rows, predict)
+
+
+CV_REPORT = Path(__file__).resolve().parent.parent / "training" / "cv_report.json"
+
+
+def cv_report() -> dict | None:
+    """The grouped cross-validation figures `make train` wrote, if present."""
+    try:
+        return json.loads(CV_REPORT.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -45,6 +45,25 @@ class Source(BaseModel):
     url: str
 
 
+class JudgeNeighbour(BaseModel):
+    """A labelled corpus sentence close to the judged one: why the judge decided as it did."""
+
+    id: str
+    text: str
+    label: str
+    cautions: list[str]
+    similarity: float
+
+
+class JudgeEvidence(BaseModel):
+    model: str = Field(description="The judge model's name.")
+    version: str
+    p_claim: float = Field(description="Calibrated probability that the sentence is a claim.")
+    decision: str = Field(description="'flagged' (the judge raised it), 'vetoed' (it overruled a rule) or 'confirmed'.")
+    cautions: dict[str, float] = Field(default_factory=dict, description="The likeliest cautions and their scores.")
+    neighbours: list[JudgeNeighbour] = Field(default_factory=list)
+
+
 class Evidence(BaseModel):
     """How a finding was reached, so a reviewer can audit it (Presidio-style)."""
 
@@ -57,6 +76,7 @@ class Evidence(BaseModel):
     )
     base_confidence: float
     adjustments: list[str] = Field(default_factory=list)
+    judge: JudgeEvidence | None = Field(default=None, description="What the learned judge said of the sentence.")
 
 
 class Finding(BaseModel):

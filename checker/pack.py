@@ -50,6 +50,9 @@ class RulePack:
     def sources_for(self, rule: Rule) -> list[SourceRef]:
         return [self.meta.sources[key] for key in rule.sources]
 
+    def category_for_caution(self, caution: str) -> str:
+        return next(name for name, c in self.meta.categories.items() if c.caution == caution)
+
 
 # libyaml's C loader when PyYAML was built with it: start-up time matters for the CLI.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -154,6 +157,10 @@ def load_pack(directory: Path | str | None = None) -> RulePack:
                 raise PackError(f"{path.name}: rule {rule.id}: duplicate rule id")
             seen_ids.add(rule.id)
         categories[cat.category] = cat
+    for name, cm in meta.categories.items():
+        unknown = [k for k in cm.judge.sources if k not in meta.sources]
+        if unknown:
+            raise PackError(f"{META_FILE}: category {name}: judge sources not in the catalogue: {unknown}")
     missing = set(meta.categories) - set(categories)
     if missing:
         raise PackError(f"{directory}: categories declared but without a file: {sorted(missing)}")

@@ -81,10 +81,21 @@ class CategoryFile(_Strict):
         return rules
 
 
+class JudgeText(_Strict):
+    """What a warning of this category says when the learned judge, not a rule, found it."""
+
+    severity: Severity
+    message: str = Field(min_length=10)
+    explanation: str = Field(min_length=20)
+    suggestion: str = Field(min_length=10)
+    sources: list[str] = Field(min_length=1, description="Keys of the pack's source catalogue.")
+
+
 class CategoryMeta(_Strict):
     caution: str = Field(pattern=r"^C([1-9]|10)$")
     title: str
     summary: str
+    judge: JudgeText
 
 
 class PackMeta(_Strict):

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from checker.engine import rules_checker
 from api.settings import Settings
 
 CURE = "Our stem cell therapy cures multiple sclerosis."
@@ -13,7 +14,7 @@ CURE = "Our stem cell therapy cures multiple sclerosis."
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(Settings(rate_limit_per_minute=0))) as c:
+    with TestClient(create_app(Settings(rate_limit_per_minute=0), checker_factory=rules_checker)) as c:
         yield c
 
 
@@ -174,7 +175,7 @@ def test_batch_validation_errors_are_422(client, body):
 
 
 def test_too_many_segments_and_documents_are_413():
-    with TestClient(create_app(Settings(rate_limit_per_minute=0, max_segments=3, max_documents=2))) as c:
+    with TestClient(create_app(Settings(rate_limit_per_minute=0, max_segments=3, max_documents=2), checker_factory=rules_checker)) as c:
         ok = c.post("/v1/check/batch", json={"segments": [{"id": str(i), "text": "x"} for i in range(3)]})
         assert ok.status_code == 200
         r = c.post("/v1/check/batch", json={"segments": [{"id": str(i), "text": "x"} for i in range(4)]})

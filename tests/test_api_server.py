@@ -27,7 +27,7 @@ def server():
     port = _free_port()
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.update({"STEMCHECK_RATE_LIMIT_PER_MINUTE": "0", "STEMCHECK_MAX_BODY_BYTES": "50000"})
+    env.update({"STEMCHECK_JUDGE": "off", "STEMCHECK_RATE_LIMIT_PER_MINUTE": "0", "STEMCHECK_MAX_BODY_BYTES": "50000"})
     proc = subprocess.Popen(
         [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

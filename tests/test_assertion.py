@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from checker import Assertion, check
+from checker import Assertion
+from checker.engine import rules_checker
+
+check = rules_checker().check  # the assertion classifier as the rules use it
 
 
 def statuses(text: str, category: str) -> list[Assertion]:

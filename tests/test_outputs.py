@@ -9,7 +9,9 @@ import re
 
 import pytest
 
-from checker import check
+from checker.engine import rules_checker
+
+check = rules_checker().check  # output formats are tested on the rules' findings
 from checker.models import Finding
 from checker.outputs import FORMATS, Result, render
 from checker.outputs import csv as csv_out

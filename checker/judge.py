@@ -1,0 +1,181 @@
+"""The learned judge: how likely a sentence is a claim, which cautions it touches, and the
+labelled corpus sentences most like it.
+
+A linear model over TF-IDF features (word 1-2-grams and character 2-5-grams inside word
+boundaries), trained on corpus/sentences.jsonl by training/train_judge.py (`make train`).
+Run time needs numpy only: the features are computed here the way scikit-learn's
+TfidfVectorizer computes them (the tests check that they agree), from the vocabulary and
+idf weights stored in checker/judge_model/. Scores are calibrated on grouped
+cross-validation (isotonic), so 0.8 means about 80% of such sentences were claims.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL_DIR = Path(__file__).resolve().parent / "judge_model"
+CAUTIONS = tuple(f"C{i}" for i in range(1, 11))
+MIN_JUDGED_WORDS = 4  # shorter sentences (navigation, headings) are left to the rules
+MAX_JUDGED_CHARS = 2000  # a "sentence" longer than this is judged on its first 2,000 characters
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_SPACES = re.compile(r"\s\s+")
+
+# Feature settings shared by training and run time (training/train_judge.py builds
+# scikit-learn vectorizers from these same values).
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (2, 5)
+
+
+def word_features(text: str) -> list[str]:
+    """Word n-grams as TfidfVectorizer(analyzer='word', ngram_range=WORD_NGRAMS) makes them."""
+    toks = _WORD.findall(text.lower())
+    lo, hi = WORD_NGRAMS
+    out = list(toks) if lo == 1 else []
+    for n in range(max(2, lo), hi + 1):
+        out.extend(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    return out
+
+
+def char_features(text: str) -> list[str]:
+    """Character n-grams as TfidfVectorizer(analyzer='char_wb', ngram_range=CHAR_NGRAMS)."""
+    text = _SPACES.sub(" ", text.lower())
+    lo, hi = CHAR_NGRAMS
+    out: list[str] = []
+    for w in text.split():
+        w = f" {w} "
+        for n in range(lo, hi + 1):
+            out.append(w[:n])
+            out.extend(w[i : i + n] for i in range(1, len(w) - n + 1))
+            if len(w) <= n:  # a short word counts once, as scikit-learn does
+                break
+    return out
+
+
+class _Tfidf:
+    """Sublinear-tf, l2-normalised TF-IDF over a fixed vocabulary."""
+
+    def __init__(self, vocab: list[str], idf: np.ndarray, analyse):
+        self.index = {t: i for i, t in enumerate(vocab)}
+        self.idf = idf
+        self.analyse = analyse
+
+    def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        index = self.index
+        for f in self.analyse(text):
+            i = index.get(f)
+            if i is not None:
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[cols]
+        norm = np.sqrt((vals * vals).sum())
+        return cols, vals / norm if norm else vals
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    id: str
+    text: str
+    label: str
+    cautions: tuple[str, ...]
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Judgement:
+    p_claim: float  # calibrated probability that the sentence is a claim
+    raw: float  # the linear model's uncalibrated probability
+    cautions: tuple[tuple[str, float], ...]  # (caution, probability), most likely first
+
+    @property
+    def caution(self) -> str:
+        return self.cautions[0][0]
+
+
+class Judge:
+    def __init__(self, model_dir: Path = MODEL_DIR):
+        meta = json.loads((model_dir / "judge.json").read_text(encoding="utf-8"))
+        arrays = np.load(model_dir / "judge.npz")
+        self.meta = meta
+        self.version: str = meta["version"]
+        self.name: str = meta["name"]
+        self.veto_below: float = meta["decision"]["veto_below"]
+        self.flag_at: float = meta["decision"]["flag_at"]
+        self._word = _Tfidf(meta["vocab_word"], arrays["idf_word"], word_features)
+        self._char = _Tfidf(meta["vocab_char"], arrays["idf_char"], char_features)
+        n_word = len(meta["vocab_word"])
+        self._n_word = n_word
+        self._coef = arrays["coef"]  # (n_word + n_char,)
+        self._intercept = float(arrays["intercept"])
+        self._caution_coef = arrays["caution_coef"]  # (10, n_word + n_char)
+        self._caution_intercept = arrays["caution_intercept"]
+        self._cal_x = arrays["calibration_x"]
+        self._cal_y = arrays["calibration_y"]
+        # Neighbours: word TF-IDF rows of the training corpus, as CSR arrays.
+        self._nb_indptr = arrays["nb_indptr"]
+        self._nb_indices = arrays["nb_indices"]
+        self._nb_data = arrays["nb_data"]
+        self._nb_rows = [
+            json.loads(line)
+            for line in (model_dir / "neighbours.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        self._nb_matrix = None
+
+    # -- scoring -------------------------------------------------------------
+    def _features(self, text: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        text = text[:MAX_JUDGED_CHARS]
+        return self._word.transform_one(text), self._char.transform_one(text)
+
+    def judge(self, text: str) -> Judgement:
+        (wc, wv), (cc, cv) = self._features(text)
+        cols = np.concatenate([wc, cc + self._n_word])
+        vals = np.concatenate([wv, cv])
+        z = self._intercept + float(self._coef[cols] @ vals)
+        raw = 1.0 / (1.0 + np.exp(-z))
+        p = float(np.interp(raw, self._cal_x, self._cal_y))
+        zc = self._caution_intercept + self._caution_coef[:, cols] @ vals
+        pc = 1.0 / (1.0 + np.exp(-zc))
+        ranked = sorted(zip(CAUTIONS, (float(x) for x in pc)), key=lambda kv: -kv[1])
+        return Judgement(round(p, 4), round(float(raw), 4), tuple((c, round(v, 4)) for c, v in ranked))
+
+    def p_claim(self, text: str) -> float:
+        (wc, wv), (cc, cv) = self._features(text)
+        z = self._intercept + float(self._coef[wc] @ wv) + float(self._coef[cc + self._n_word] @ cv)
+        return float(np.interp(1.0 / (1.0 + np.exp(-z)), self._cal_x, self._cal_y))
+
+    # -- explanation -----------------------------------------------------------
+    def neighbours(self, text: str, k: int = 3) -> list[Neighbour]:
+        """The k training sentences most like `text` (cosine over word TF-IDF)."""
+        cols, vals = self._word.transform_one(text[:MAX_JUDGED_CHARS])
+        if not len(cols):
+            return []
+        dense = np.zeros(self._n_word)
+        dense[cols] = vals
+        sims = np.add.reduceat(dense[self._nb_indices] * self._nb_data, self._nb_indptr[:-1]) \
+            if len(self._nb_indices) else np.zeros(len(self._nb_rows))
+        empty = self._nb_indptr[:-1] == self._nb_indptr[1:]
+        sims[empty] = 0.0  # reduceat repeats a value for empty rows
+        best = np.argsort(-sims, kind="stable")[:k]
+        return [
+            Neighbour(r["id"], r["text"], r["label"], tuple(r["cautions"]), round(float(sims[i]), 3))
+            for i in best
+            for r in (self._nb_rows[i],)
+        ]
+
+
+@lru_cache(maxsize=1)
+def default_judge() -> Judge | None:
+    """The shipped judge, or None when no model has been built (then rules alone decide)."""
+    if not (MODEL_DIR / "judge.json").exists():
+        return None
+    return Judge(MODEL_DIR)

