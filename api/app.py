@@ -335,7 +335,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
             explanation=r.explanation,
             suggestion=r.suggestion,
             sources=[{"title": s.title, "url": s.url} for s in pack.sources_for(r)],
-            examples=RuleExamples(fire=list(r.examples.fire), not_fire=list(r.examples.not_fire)),
+            examples=RuleExamples(fire=r.examples.fire_texts, not_fire=list(r.examples.not_fire)),
             patterns=list(r.patterns),
         )
         return _json(detail.model_dump_json().encode())

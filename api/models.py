@@ -25,6 +25,7 @@ _EXAMPLE_SUMMARY = {
     "by_category": {"cure-claim": 1},
     "by_severity": {"critical": 1},
     "verdict": "seriously misleading",
+    "score": 1.0,
     "sentences": 1,
 }
 _EXAMPLE_FINDING: dict[str, Any] = {

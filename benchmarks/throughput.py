@@ -69,7 +69,7 @@ def collect_sentences() -> tuple[list[str], dict[str, int]]:
         got = _sentences_of(path.read_text(encoding="utf-8"))
         counts[f"examples/{path.name}"] = len(got)
         sentences += got
-    pack_examples = [ex for rule in default_pack().rules for ex in (*rule.examples.fire, *rule.examples.not_fire)]
+    pack_examples = [ex for rule in default_pack().rules for ex in (*rule.examples.fire_texts, *rule.examples.not_fire)]
     counts["rule pack examples"] = len(pack_examples)
     sentences += pack_examples
     if REFERENCE.is_dir():

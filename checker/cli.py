@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--errors", action="store_true", help="list the sentences scored wrong")
     v.add_argument("--split", choices=["train", "test"], help="score only this split of a corpus file")
     v.add_argument("--no-judge", action="store_true", help="score the rules alone")
+    v.add_argument("--pages", action="store_true",
+                   help="the file holds whole pages (corpus/pages.jsonl): score page verdicts")
     return p
 
 
@@ -125,7 +127,7 @@ def _cmd_explain(rule_id: str) -> int:
     for src in pack.sources_for(rule):
         print(f"  {src.title} <{src.url}>")
     print("\nFires on:")
-    for ex in rule.examples.fire:
+    for ex in rule.examples.fire_texts:
         print(f"  + {ex}")
     print("\nDoes not fire on:")
     for ex in rule.examples.not_fire:
@@ -138,7 +140,7 @@ def _cmd_explain(rule_id: str) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .engine import Checker, default_checker
-    from .evaluate import LabelledFileError, cv_report, evaluate, evaluate_baseline, load_labelled
+    from .evaluate import LabelledFileError, cv_report, evaluate, evaluate_baseline, evaluate_pages, load_labelled
 
     path = Path(args.file)
     if path.is_dir():
@@ -146,9 +148,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _err(f"{args.file}: no such file")
     try:
-        rows = load_labelled(path, args.split)
+        rows = [] if args.pages else load_labelled(path, args.split)
     except (LabelledFileError, UnicodeDecodeError) as exc:
         return _err(str(exc))
+    if args.pages:
+        from .engine import rules_checker
+
+        try:
+            pages = evaluate_pages(path, rules_checker() if args.no_judge else default_checker(), args.split)
+        except (LabelledFileError, UnicodeDecodeError) as exc:
+            return _err(str(exc))
+        print(json.dumps(pages, indent=2))
+        return EXIT_CLEAN
     if not rows:
         return _err(f"{args.file}: no labelled rows" + (f" in split {args.split!r}" if args.split else ""))
     full = default_checker()

@@ -238,3 +238,36 @@ def cv_report() -> dict | None:
         return json.loads(CV_REPORT.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def evaluate_pages(path: Path, checker: Checker, split: str | None = None) -> dict:
+    """Whole pages (corpus/pages.jsonl): is every selling page flagged, and does any honest
+    page get a warning? Each page's text is its paraphrased sentences joined in order."""
+    pages = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            page = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelledFileError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
+        if page.get("page_label") not in ("selling", "honest") or not isinstance(page.get("sentences"), list):
+            raise LabelledFileError(f"{path}:{n}: needs 'page_label' (selling or honest) and 'sentences'")
+        if split and page.get("split", "train") != split:
+            continue
+        pages.append(page)
+    texts = ["\n".join(s["text"] for s in p["sentences"]) for p in pages]
+    out: dict = {"pages": len(pages), "selling": {}, "honest": {}, "wrong": []}
+    for page, report in zip(pages, checker.check_many(texts)):
+        kind = page["page_label"]
+        bucket = out[kind]
+        bucket["total"] = bucket.get("total", 0) + 1
+        bucket.setdefault("verdicts", {})
+        v = report.summary.verdict
+        bucket["verdicts"][v] = bucket["verdicts"].get(v, 0) + 1
+        warned = bool(report.summary.warnings)
+        bucket["with_warnings"] = bucket.get("with_warnings", 0) + warned
+        if (kind == "selling") != warned:
+            out["wrong"].append({"id": page.get("id"), "page_label": kind, "verdict": v,
+                                 "warnings": [f.text for f in report.warnings]})
+    return out

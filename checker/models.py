@@ -143,6 +143,11 @@ class Summary(BaseModel):
     by_category: dict[str, int] = Field(description="Warnings per category.")
     by_severity: dict[str, int] = Field(description="Warnings per severity.")
     verdict: str = Field(description="'clean', 'caution', 'misleading' or 'seriously misleading'.")
+    score: float = Field(
+        default=0.0,
+        description="The weight of the warnings behind the verdict: per sentence its strongest "
+        "warning's confidence times its severity's weight, summed.",
+    )
     sentences: int
 
 

@@ -6,6 +6,8 @@ start-up with the file, rule and field named instead of silently matching less.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -37,9 +39,51 @@ class Context(_Strict):
     lower: list[PatternSpec] = Field(default_factory=list)
 
 
+MARKER = re.compile(r"<marker>(.*?)</marker>")
+
+
+class FireExample(_Strict):
+    """A must-fire example whose claim is not plainly asserted (e.g. hedged)."""
+
+    text: str
+    assertion: Assertion = Assertion.asserted
+
+
+@dataclass(frozen=True)
+class ExampleCase:
+    text: str  # without the markers
+    start: int  # the span the rule must flag, as LanguageTool's <marker> pins it
+    end: int
+    assertion: Assertion
+
+
 class Examples(_Strict):
-    fire: list[str] = Field(min_length=5)
+    # Each must-fire example marks the words the rule flags: "Our cells <marker>cure MS</marker>."
+    fire: list[str | FireExample] = Field(min_length=5)
     not_fire: list[str] = Field(min_length=5)
+
+    @field_validator("fire")
+    @classmethod
+    def _one_marker(cls, fire: list[str | FireExample]) -> list[str | FireExample]:
+        for ex in fire:
+            text = ex if isinstance(ex, str) else ex.text
+            if len(MARKER.findall(text)) != 1:
+                raise ValueError(f"a must-fire example marks its flagged words with one <marker>...</marker>: {text!r}")
+        return fire
+
+    @property
+    def cases(self) -> list[ExampleCase]:
+        out = []
+        for ex in self.fire:
+            text, assertion = (ex, Assertion.asserted) if isinstance(ex, str) else (ex.text, ex.assertion)
+            m = MARKER.search(text)
+            plain = text[: m.start()] + m.group(1) + text[m.end() :]
+            out.append(ExampleCase(plain, m.start(), m.start() + len(m.group(1)), assertion))
+        return out
+
+    @property
+    def fire_texts(self) -> list[str]:
+        return [c.text for c in self.cases]
 
 
 class Rule(_Strict):

@@ -6,20 +6,36 @@ from collections import Counter
 
 from .models import Finding, PackInfo, Report, Severity, Summary
 
-_VERDICTS = {
-    Severity.critical: "seriously misleading",
-    Severity.high: "misleading",
-    Severity.medium: "caution",
-    Severity.low: "caution",
-}
+# A page's verdict weighs its warnings: each counts its confidence times the weight of its
+# severity, a sentence counts once (its strongest warning), and the sum decides. One
+# borderline sentence on an otherwise honest page stays "caution"; one confident critical
+# claim, or several ordinary ones, make a page "seriously misleading".
+SEVERITY_WEIGHT = {Severity.critical: 1.0, Severity.high: 0.8, Severity.medium: 0.5, Severity.low: 0.3}
+SERIOUS_SINGLE = 0.85  # one warning this strong is enough
+SERIOUS_TOTAL = 2.0
+MISLEADING_TOTAL = 0.7
+
+
+def strength(f: Finding) -> float:
+    return f.confidence * SEVERITY_WEIGHT[f.severity]
+
+
+def page_score(findings: list[Finding]) -> float:
+    per_sentence: dict[int, float] = {}
+    for f in findings:
+        if f.warning:
+            per_sentence[f.sentence_start] = max(per_sentence.get(f.sentence_start, 0.0), strength(f))
+    return round(sum(per_sentence.values()), 3)
 
 
 def verdict(findings: list[Finding]) -> str:
     warnings = [f for f in findings if f.warning]
     if not warnings:
         return "clean"
-    worst = max(warnings, key=lambda f: f.severity.rank).severity
-    return _VERDICTS[worst]
+    score = page_score(warnings)
+    if score >= SERIOUS_TOTAL or max(strength(f) for f in warnings) >= SERIOUS_SINGLE:
+        return "seriously misleading"
+    return "misleading" if score >= MISLEADING_TOTAL else "caution"
 
 
 def build_report(
@@ -32,6 +48,7 @@ def build_report(
         by_category=dict(Counter(f.category for f in warnings)),
         by_severity=dict(Counter(f.severity.value for f in warnings)),
         verdict=verdict(findings),
+        score=page_score(findings),
         sentences=sentences,
     )
     return Report(

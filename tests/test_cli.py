@@ -501,7 +501,7 @@ def test_explain_prints_the_rule_and_its_examples(capsys) -> None:
     assert out.startswith(rule.id)
     for section in ("Message:", "Why:", "Honest version:", "Sources:", "Fires on:", "Does not fire on:", "Patterns:"):
         assert section in out
-    for ex in rule.examples.fire:
+    for ex in rule.examples.fire_texts:
         assert f"  + {ex}" in out
     for ex in rule.examples.not_fire:
         assert f"  - {ex}" in out

@@ -336,3 +336,18 @@ def test_malformed_quantifier(pack_dir: Path, pattern: str) -> None:
 def test_raw_pattern_the_matcher_cannot_run(pack_dir: Path) -> None:
     edit_rule(pack_dir, lambda r: r["patterns"].append([{"POS": "NOUN"}]))
     assert_names(pack_error(pack_dir), "patterns", "unsupported")
+
+
+def test_must_fire_example_needs_a_marker(pack_dir: Path) -> None:
+    rule_id = edit_rule(pack_dir, lambda rule: rule["examples"]["fire"].__setitem__(0, "Our stem cells cure MS."))
+    assert_names(pack_error(pack_dir), TARGET_FILE, rule_id, "examples.fire", "<marker>")
+
+
+def test_marked_example_gives_span_and_assertion() -> None:
+    from checker.pack_schema import Examples
+
+    ex = Examples(fire=["Our cells <marker>cure MS</marker>.", {"text": "They <marker>may cure</marker> MS.", "assertion": "hedged"}] + ["<marker>x</marker>"] * 3,
+                  not_fire=["a"] * 5)
+    first, second = ex.cases[:2]
+    assert (first.text, first.text[first.start:first.end], first.assertion.value) == ("Our cells cure MS.", "cure MS", "asserted")
+    assert (second.text[second.start:second.end], second.assertion.value) == ("may cure", "hedged")

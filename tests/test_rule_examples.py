@@ -9,7 +9,7 @@ from checker.engine import rules_checker as default_checker  # rule examples tes
 from checker.pack import default_pack
 
 PACK = default_pack()
-FIRE = [(r.id, t) for r in PACK.rules for t in r.examples.fire]
+FIRE = [(r.id, case) for r in PACK.rules for case in r.examples.cases]
 NOT_FIRE = [(r.id, t) for r in PACK.rules for t in r.examples.not_fire]
 
 
@@ -17,18 +17,25 @@ def _warnings(text: str):
     return [f for f in default_checker().check(text).findings if f.warning]
 
 
-@pytest.mark.parametrize(("rule_id", "text"), FIRE, ids=[f"{r}:{i}" for i, (r, _) in enumerate(FIRE)])
-def test_example_fires(rule_id: str, text: str) -> None:
-    # The rule itself must match as a warning, and the report must warn in its
-    # category (overlapping matches of one category are merged into the most
-    # severe, so the report may name a sibling rule).
+@pytest.mark.parametrize(("rule_id", "case"), FIRE, ids=[f"{r}:{i}" for i, (r, _) in enumerate(FIRE)])
+def test_example_fires(rule_id: str, case) -> None:
+    # The rule itself must match the marked words with the stated assertion, and the
+    # report must warn in its category (overlapping matches of one category are merged
+    # into the most severe, so the report may name a sibling rule).
+    text, marked = case.text, case.text[case.start : case.end]
     category = rule_id.split(".", 1)[0]
-    matched = [(r, a) for r, a, _ in default_checker().candidates(text) if r == rule_id]
-    assert any(a.value in ("asserted", "hedged") for _, a in matched), (
-        f"{rule_id} should fire on {text!r}; its matches: {matched}"
+    matched = [(a, t) for r, a, t in default_checker().candidates(text) if r == rule_id]
+    assert (case.assertion, marked) in matched, (
+        f"{rule_id} should flag {marked!r} ({case.assertion.value}) in {text!r}; its matches: {matched}"
     )
     found = _warnings(text)
     assert any(f.category == category for f in found), f"no {category} warning for {text!r}"
+
+
+def test_examples_mark_a_span() -> None:
+    for rule in PACK.rules:
+        for case in rule.examples.cases:
+            assert 0 <= case.start < case.end <= len(case.text) and "<marker>" not in case.text, rule.id
 
 
 @pytest.mark.parametrize(("rule_id", "text"), NOT_FIRE, ids=[f"{r}:{i}" for i, (r, _) in enumerate(NOT_FIRE)])

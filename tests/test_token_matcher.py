@@ -139,7 +139,7 @@ def test_pack_patterns_agree_on_example_sentences() -> None:
             if len(plain) <= 60:
                 native[f"{rule.id}#{i}"] = pack.compiler.compile_all([p])
                 expanded[f"{rule.id}#{i}"] = plain
-        for text in rule.examples.fire[:2] + rule.examples.not_fire[:1]:
+        for text in rule.examples.fire_texts[:2] + rule.examples.not_fire[:1]:
             assert ours(native, text) == spaCy_longest(expanded, text), (rule.id, text)
         checked += len(native)
     assert checked > 200  # most of the pack is covered
