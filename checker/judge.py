@@ -66,19 +66,43 @@ class _Tfidf:
         self.idf = idf
         self.analyse = analyse
 
-    def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts: dict[int, int] = {}
+    def _indices(self, text: str) -> list[int]:
         index = self.index
-        for f in self.analyse(text):
-            i = index.get(f)
-            if i is not None:
-                counts[i] = counts.get(i, 0) + 1
-        if not counts:
+        return [i for i in map(index.get, self.analyse(text)) if i is not None]
+
+    def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._weigh(self._indices(text))
+
+    def _weigh(self, found) -> tuple[np.ndarray, np.ndarray]:
+        if not len(found):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[cols]
+        cols, counts = np.unique(np.asarray(found, dtype=np.int64), return_counts=True)
+        vals = (1.0 + np.log(counts)) * self.idf[cols]
         norm = np.sqrt((vals * vals).sum())
         return cols, vals / norm if norm else vals
+
+
+class _CharTfidf(_Tfidf):
+    """Character n-grams never cross a word (char_wb), so each word's feature indices are
+    computed once and cached: page text repeats its words, and this is the judge's hot path."""
+
+    CACHE_WORDS = 100_000
+
+    def __init__(self, vocab: list[str], idf: np.ndarray):
+        super().__init__(vocab, idf, char_features)
+        self._cache: dict[str, list[int]] = {}
+
+    def _indices(self, text: str) -> list[int]:
+        cache = self._cache
+        out: list[int] = []
+        for w in text.lower().split():
+            got = cache.get(w)
+            if got is None:
+                if len(cache) >= self.CACHE_WORDS:
+                    cache.clear()
+                got = cache[w] = super()._indices(w)
+            out.extend(got)
+        return out
 
 
 @dataclass(frozen=True)
@@ -111,7 +135,7 @@ class Judge:
         self.veto_below: float = meta["decision"]["veto_below"]
         self.flag_at: float = meta["decision"]["flag_at"]
         self._word = _Tfidf(meta["vocab_word"], arrays["idf_word"], word_features)
-        self._char = _Tfidf(meta["vocab_char"], arrays["idf_char"], char_features)
+        self._char = _CharTfidf(meta["vocab_char"], arrays["idf_char"])
         n_word = len(meta["vocab_word"])
         self._n_word = n_word
         self._coef = arrays["coef"]  # (n_word + n_char,)

@@ -120,3 +120,30 @@ def test_object_negation_does_not_reach_the_claim() -> None:
 def test_spaced_dash_ends_the_clause() -> None:
     assert warned("Money is no object - our stem cells cure MS.", "cure-claim")
     assert not warned("Stem cells do not - and cannot - cure MS.", "cure-claim")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The authors conclude that fat-derived stem cell therapy is safe and effective.",
+        "In a phase II trial, walking improved significantly more with MSCs than with placebo.",
+        "This meta-analysis set out to evaluate how safe and effective autologous MSCs are for MS.",
+        "In laboratory mice, nerve tissue regenerated faster when stem cells were given.",
+        "In this pilot study, 15 of the 20 participants (75%) had improved after thirty days.",
+    ],
+)
+def test_trial_reports_are_investigational(text: str) -> None:
+    report = check(text, include_all=True)
+    assert not report.warnings, [(f.rule_id, f.text) for f in report.warnings]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our stem cell treatment is safe and effective for MS.",
+        "Nine out of ten of our patients improved after one infusion.",
+        "Our cells regenerate damaged nerves.",
+    ],
+)
+def test_sales_copy_without_trial_words_still_warns(text: str) -> None:
+    assert check(text).warnings

@@ -14,7 +14,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from checker.decide import Decision, decide, flagged
 from checker.engine import Checker
-from checker.judge import CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS, Judgement, Neighbour, _Tfidf, char_features, default_judge, word_features
+from checker.judge import (
+    CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS, Judgement, Neighbour, _CharTfidf, _Tfidf, char_features, default_judge, word_features,
+)
 
 TEXTS = st.text(alphabet=st.sampled_from(list("abcde XYZ.,'-é\n\t0123")), max_size=60)
 
@@ -32,12 +34,15 @@ def test_tfidf_transform_matches_scikit_learn() -> None:
     corpus = ["Our stem cells cure MS.", "Stem cells are not a cure.", "No side effects at all, cure guaranteed!",
               "Talk to your neurologist first.", "The FDA has approved no stem cell product for MS."]
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True).fit(corpus)
-    ours = _Tfidf(vec.get_feature_names_out().tolist(), vec.idf_, char_features)
-    for text in corpus + ["cure cure cure MS", "nothing known here qq"]:
-        cols, vals = ours.transform_one(text)
-        dense = np.zeros(len(vec.idf_))
-        dense[cols] = vals
-        assert np.allclose(dense, vec.transform([text]).toarray()[0])
+    plain = _Tfidf(vec.get_feature_names_out().tolist(), vec.idf_, char_features)
+    cached = _CharTfidf(vec.get_feature_names_out().tolist(), vec.idf_)
+    for text in corpus + ["cure cure cure MS", "nothing known here qq", "Cure  CURE\tcure."]:
+        expected = vec.transform([text]).toarray()[0]
+        for ours in (plain, cached, cached):  # the cached one twice: from its cache the second time
+            cols, vals = ours.transform_one(text)
+            dense = np.zeros(len(vec.idf_))
+            dense[cols] = vals
+            assert np.allclose(dense, expected)
 
 
 @pytest.mark.parametrize(

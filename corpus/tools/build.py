@@ -86,6 +86,10 @@ def main() -> int:
     seen_text: set[str] = set()
     for folder in sorted(p for p in WORK.iterdir() if p.is_dir()):
         second = {r["id"]: r for r in read_jsonl(folder / "reading-b.jsonl")}
+        # The text each id had when it was given to the second reader (the latest copy).
+        blind: dict[str, str] = {}
+        for path in sorted(folder.glob("blind-*.jsonl"), key=lambda p: int(p.stem.split("-")[1]) if p.stem.split("-")[1].isdigit() else 0):
+            blind.update({r["id"]: " ".join(r["text"].split()) for r in read_jsonl(path)})
         for row in read_jsonl(folder / "draft.jsonl"):
             text = " ".join(str(row.get("text", "")).split())
             key = text.lower()
@@ -94,6 +98,8 @@ def main() -> int:
             seen_text.add(key)
             a = {"label": row["label"], "cautions": clean_cautions(row.get("cautions"))}
             b_row = {"label": a["label"], "cautions": a["cautions"]} if provisional else second.get(row["id"])
+            if not provisional and blind.get(row["id"]) != text:
+                b_row = None  # the first reader changed the text after the second read it
             if b_row is None or b_row.get("label") not in LABELS:
                 missing_b += 1
                 continue
