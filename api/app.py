@@ -354,6 +354,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         out = InfoResponse(
             checker_version=__version__,
             rule_pack=pack.info,
+            judge=_state(request.app).service.checker.judge_info,
             categories=list(pack.categories),
             severities=sorted(Severity, key=lambda v: v.rank),
             limits=Limits(

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from checker.models import Finding, PackInfo, Report, Severity, Source, Summary
+from checker.models import Finding, JudgeInfo, PackInfo, Report, Severity, Source, Summary
 
 # ---------------------------------------------------------------------------
 # shared pieces
@@ -500,6 +500,7 @@ class InfoResponse(BaseModel):
     api_version: str = "v1"
     checker_version: str
     rule_pack: PackInfo
+    judge: JudgeInfo | None = None
     categories: list[str]
     severities: list[Severity]
     limits: Limits

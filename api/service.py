@@ -70,7 +70,7 @@ class FindingFilter:
         if self.noop:
             return report
         kept = [f for f in report.findings if self.keep(f)]
-        return build_report(kept, report.rule_pack, report.summary.sentences, include_all, report.checker_version)
+        return build_report(kept, report.rule_pack, report.summary.sentences, include_all, report.checker_version, report.judge)
 
 
 class CheckService:
@@ -153,7 +153,7 @@ class CheckService:
                 findings.append(SegmentFinding.model_construct(**fields))
             blocks.append(BlockResult(block=block_id, segment_ids=[s.id for s in group], summary=report.summary))
         overall = build_report(
-            findings, self.checker.pack.info, sentences, include_all, __version__
+            findings, self.checker.pack.info, sentences, include_all, __version__, self.checker.judge_info
         )
         return SegmentsResponse.model_construct(
             mode="segments",
@@ -193,7 +193,7 @@ class CheckService:
             result.id = doc.id
             results.append(result)
         overall = build_report(
-            all_findings, self.checker.pack.info, sentences, req.include_all, __version__
+            all_findings, self.checker.pack.info, sentences, req.include_all, __version__, self.checker.judge_info
         )
         return DocumentsResponse.model_construct(
             mode="documents",

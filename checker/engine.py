@@ -14,9 +14,9 @@ from .assertion import AssertionClassifier, clause_spans
 from .chunking import Chunk, split_chunks
 from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
 from .decide import Decision, decide
-from .judge import MIN_JUDGED_WORDS, Judge, default_judge
+from .judge import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
 from .models import (
-    WARNING_ASSERTIONS, Assertion, Evidence, Finding, JudgeEvidence, JudgeNeighbour, Report, Severity, Source,
+    WARNING_ASSERTIONS, Assertion, Evidence, Finding, JudgeEvidence, JudgeInfo, JudgeNeighbour, Report, Severity, Source,
 )
 from .nlp import get_nlp
 from .normalise import Normalised, export_tables, normalise, prime_tables
@@ -54,6 +54,10 @@ class Checker:
         """`judge`: "default" for the shipped model (rules alone when none is built), a
         Judge, or None for the rules alone."""
         self.judge = default_judge() if judge == "default" else judge
+        self.judge_info = (
+            JudgeInfo(name=self.judge.name, version=self.judge.version, hash=getattr(self.judge, "hash", ""))
+            if self.judge is not None else None
+        )
         self.nlp = get_nlp()
         if pack is None:
             # The default pack, compiled, comes from the disk cache when it can.
@@ -96,7 +100,7 @@ class Checker:
                 original = "".join(original_parts)
                 _add_utf16(current, original)
                 visible = current if include_all else [f for f in current if f.warning]
-                yield build_report(visible, self.pack.info, sentences, include_all, __version__)
+                yield build_report(visible, self.pack.info, sentences, include_all, __version__, self.judge_info)
                 current, sentences, original_parts = [], 0, []
 
     def candidates(self, text: str) -> list[tuple[str, Assertion, str]]:
@@ -141,7 +145,7 @@ class Checker:
             # A rule that matched here and found the claim negated, reported, asked or
             # research-framed has read the sentence already: the judge adds nothing then.
             settled = any(c.assertion not in WARNING_ASSERTIONS for c in cands)
-            if d is Decision.judge_flags and not settled and words >= MIN_JUDGED_WORDS:
+            if d is Decision.judge_flags and not settled and sentence_shaped(stext, words):
                 out.append(self._judge_finding(sent, stext, p, chunk, norm))
         return out
 

@@ -271,3 +271,20 @@ def evaluate_pages(path: Path, checker: Checker, split: str | None = None) -> di
             out["wrong"].append({"id": page.get("id"), "page_label": kind, "verdict": v,
                                  "warnings": [f.text for f in report.warnings]})
     return out
+
+
+def merge_results(parts: list[EvalResult]) -> EvalResult:
+    """One result from several disjoint ones (the folds of a cross-validation)."""
+    out = EvalResult(parts[0].name)
+    for c in parts[0].per_caution:
+        out.per_caution[c] = Counts()
+    for part in parts:
+        for attr in ("tp", "fp", "fn", "tn"):
+            setattr(out.overall, attr, getattr(out.overall, attr) + getattr(part.overall, attr))
+            for c, k in part.per_caution.items():
+                setattr(out.per_caution[c], attr, getattr(out.per_caution[c], attr) + getattr(k, attr))
+        out.honest_total += part.honest_total
+        out.honest_flagged += part.honest_flagged
+        out.errors += part.errors
+        out.rows += part.rows
+    return out

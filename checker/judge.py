@@ -11,6 +11,7 @@ cross-validation (isotonic), so 0.8 means about 80% of such sentences were claim
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -21,7 +22,18 @@ import numpy as np
 
 MODEL_DIR = Path(__file__).resolve().parent / "judge_model"
 CAUTIONS = tuple(f"C{i}" for i in range(1, 11))
+MODEL_FILES = ("judge.json", "judge.npz", "neighbours.jsonl")
 MIN_JUDGED_WORDS = 4  # shorter sentences (navigation, headings) are left to the rules
+# The judge learnt from whole sentences: a line without closing punctuation (a heading, a
+# menu, a button) is outside what it has seen unless it is long enough to be prose.
+MIN_UNPUNCTUATED_WORDS = 10
+SENTENCE_END = frozenset(".!?…\"'”’)")
+
+
+def sentence_shaped(text: str, words: int) -> bool:
+    """Whether the judge may raise a warning on this text alone (rules still apply)."""
+    stripped = text.rstrip()
+    return words >= MIN_JUDGED_WORDS and (words >= MIN_UNPUNCTUATED_WORDS or (bool(stripped) and stripped[-1] in SENTENCE_END))
 MAX_JUDGED_CHARS = 2000  # a "sentence" longer than this is judged on its first 2,000 characters
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -132,6 +144,10 @@ class Judge:
         self.meta = meta
         self.version: str = meta["version"]
         self.name: str = meta["name"]
+        digest = hashlib.sha256()
+        for f in MODEL_FILES:
+            digest.update((model_dir / f).read_bytes())
+        self.hash: str = digest.hexdigest()
         self.veto_below: float = meta["decision"]["veto_below"]
         self.flag_at: float = meta["decision"]["flag_at"]
         self._word = _Tfidf(meta["vocab_word"], arrays["idf_word"], word_features)

@@ -157,10 +157,17 @@ class PackInfo(BaseModel):
     hash: str = Field(description="sha256 of the rule pack files' content.")
 
 
+class JudgeInfo(BaseModel):
+    name: str
+    version: str
+    hash: str = Field(description="sha256 of the judge model's files.")
+
+
 class Report(BaseModel):
     findings: list[Finding]
     summary: Summary
     rule_pack: PackInfo
+    judge: JudgeInfo | None = Field(default=None, description="The learned judge that read the text; null for the rules alone.")
     checker_version: str
     include_all: bool = False
 

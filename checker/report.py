@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .models import Finding, PackInfo, Report, Severity, Summary
+from .models import Finding, JudgeInfo, PackInfo, Report, Severity, Summary
 
 # A page's verdict weighs its warnings: each counts its confidence times the weight of its
 # severity, a sentence counts once (its strongest warning), and the sum decides. One
@@ -39,7 +39,8 @@ def verdict(findings: list[Finding]) -> str:
 
 
 def build_report(
-    findings: list[Finding], pack: PackInfo, sentences: int, include_all: bool, version: str
+    findings: list[Finding], pack: PackInfo, sentences: int, include_all: bool, version: str,
+    judge: JudgeInfo | None = None,
 ) -> Report:
     warnings = [f for f in findings if f.warning]
     summary = Summary(
@@ -55,6 +56,7 @@ def build_report(
         findings=findings,
         summary=summary,
         rule_pack=pack,
+        judge=judge,
         checker_version=version,
         include_all=include_all,
     )

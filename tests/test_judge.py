@@ -122,3 +122,13 @@ def test_shipped_judge_loads_and_scores() -> None:
     assert [c for c, _ in claim.cautions][:1] and len(claim.cautions) == 10
     near = judge.neighbours("stem cells regrow myelin")
     assert len(near) == 3 and near[0].similarity >= near[-1].similarity
+
+
+@pytest.mark.parametrize("text", ["FAQ: Stem Cell and Multiple Sclerosis Treatment", "Stem cells and MS: what we know"])
+def test_headings_are_left_to_the_rules(text: str) -> None:
+    assert Checker(judge=FakeJudge(0.99)).check(text).findings == []
+
+
+def test_long_unpunctuated_prose_is_judged() -> None:
+    text = "after her second infusion Marta walked her daughter to school again for the first time"
+    assert Checker(judge=FakeJudge(0.99)).check(text).warnings
