@@ -147,3 +147,24 @@ def test_trial_reports_are_investigational(text: str) -> None:
 )
 def test_sales_copy_without_trial_words_still_warns(text: str) -> None:
     assert check(text).warnings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The cells are infused in the hope that they will help the brain repair damaged neurons.",
+        "Today's MS drugs reduce inflammation but do little to repair the damaged nervous system.",
+        "In ALS, motor neurons are destroyed beyond repair.",
+        "She travelled abroad hoping to reverse her paralysis.",
+    ],
+)
+def test_hope_and_weak_negation_are_not_claims(text: str) -> None:
+    assert not check(text).warnings, [(f.rule_id, f.text) for f in check(text).warnings]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Our cells repair the damaged nervous system.", "Our infusions reverse paralysis in weeks."],
+)
+def test_the_same_claims_asserted_still_warn(text: str) -> None:
+    assert check(text).warnings

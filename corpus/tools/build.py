@@ -149,8 +149,42 @@ def main() -> int:
     stats = summarise(out, pairs, pages)
     stats.update(missing_second_reading=missing_b, pending_adjudication=len(pending))
     (ROOT / "stats.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
+    write_figures(ROOT / "README.md", stats)
     print(json.dumps(stats, indent=1))
     return 0
+
+
+START, END = "<!-- figures:start (written by corpus/tools/build.py) -->", "<!-- figures:end -->"
+
+
+def write_figures(readme: Path, st: dict) -> None:
+    """Replace the figures block of the datasheet with this build's counts."""
+    if not readme.exists():
+        return
+    text = readme.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        return
+    lines = [START, "",
+             f"- **{st['scored']} scored sentences** ({st['labels'].get('claim', 0)} claims, {st['labels'].get('honest', 0)} honest; "
+             f"claims {st['claim_share']:.1%}) and {st['labels'].get('ambiguous', 0)} ambiguous ones (kept, not scored), "
+             f"from **{st['pages']} pages on {st['sites']} sites**.",
+             f"- **{st['hard_honest']} hard honest sentences** (honest, with clinic vocabulary).",
+             f"- Split by site: train {st['split']['train']['sentences']} sentences from {st['split']['train']['sites']} sites, "
+             f"test {st['split']['test']['sentences']} sentences from {st['split']['test']['sites']} sites.",
+             f"- Agreement of the two independent readings: Cohen's kappa **{st['kappa_label']}** on the label "
+             f"(raw agreement {st['label_agreement']:.1%}); {st['adjudicated']} sentences settled by a third reading.",
+             f"- Whole pages: {st['whole_pages']['total']} ({st['whole_pages']['selling']} selling, {st['whole_pages']['honest']} honest).",
+             "", "| caution | claims | honest | kappa (caution listed or not) |", "|---|---|---|---|"]
+    for c, v in st["per_caution"].items():
+        lines.append(f"| {c} | {v['claim']} | {v['honest']} | {v['kappa']} |")
+    lines += ["", "| source kind | sentences |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in st["source_kind"].items()]
+    lines += ["", "| condition | sentences |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in st["condition"].items()]
+    lines += ["", END]
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    readme.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
 
 
 def summarise(rows: list[dict], pairs: list[tuple[dict, dict]], pages: list[dict]) -> dict:
