@@ -13,7 +13,7 @@
    req/s, p50, p99, error counts, and check_rps / healthz_rps.
 5. Stops the server by PID.  ``--profile`` adds a cProfile of the check path.
 
-Targets (2-core machine, one worker): p99 < 15 ms at one connection; at 32
+Targets (2-core machine, one worker): p99 < 15 ms at one connection; peak RSS < 400 MB; at 32
 connections no errors and check req/s >= 0.3 x healthz req/s.
 Everything is bounded: --max-seconds caps the latency loop, wrk runs --duration.
 """
@@ -41,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 TARGET_P99_MS = 15.0
+TARGET_RSS_MB = 400  # one API worker, rules and judge loaded
 TARGET_RATIO = 0.3
 
 
@@ -108,6 +109,17 @@ def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 90.0) -> No
             pass
         time.sleep(0.1)
     raise SystemExit(f"server not healthy after {timeout:.0f} s")
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident memory (VmHWM), read before it is stopped."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -367,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 print(f"  ratio check_rps / healthz_rps = {results['ratio']:.4f}", flush=True)
     finally:
+        results["peak_rss_mb"] = peak_rss_mb(proc.pid)
         stop_server(proc)
 
     core = core_check_ms(page, min(50, max(5, args.requests // 6)))
@@ -380,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntargets:")
     ok_p99 = one["p99_ms"] < TARGET_P99_MS
     print(f"  p99 at 1 connection < {TARGET_P99_MS:g} ms: {'PASS' if ok_p99 else 'MISS'} ({one['p99_ms']:.2f} ms)")
+    rss = results.get("peak_rss_mb")
+    if rss is not None:
+        print(f"  peak RSS of the worker < {TARGET_RSS_MB} MB: {'PASS' if rss < TARGET_RSS_MB else 'MISS'} ({rss:.0f} MB)")
     if "ratio" in results:
         ok_err = results["healthz"]["error_total"] == 0 and results["check"]["error_total"] == 0
         ok_ratio = results["ratio"] >= TARGET_RATIO
