@@ -5,7 +5,7 @@ Inputs, per reader folder corpus/work/<name>/:
   draft.jsonl       first reading: the paraphrase, its source and its label (GUIDELINES.md)
   reading-b.jsonl   second, independent reading of the same ids: {id, label, cautions}
   pages.jsonl       whole pages paraphrased in order (page verdict measurement)
-and corpus/work/adjudication.jsonl: third readings {id, label, cautions, reason} for the ids
+and corpus/work/adjudication*.jsonl: third readings {id, label, cautions, reason} for the ids
 whose two readings disagree.
 
 The split is by site: a host's pages all go to `train` or all to `test`, chosen by a hash of
@@ -71,6 +71,37 @@ def kappa(a: list, b: list) -> float:
     return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
 
+WORDS = re.compile(r"[a-z0-9]+")
+NEAR_DUPLICATE = 0.6  # word-set Jaccard at which two paraphrases count as the same sentence
+
+
+def near_duplicates(rows: list[dict]) -> set[int]:
+    """Indexes of rows that repeat an earlier row in other words: two readers paraphrasing
+    one source sentence, or a story syndicated on two sites (which could otherwise put one
+    sentence in both splits). Candidates share a rare word; Jaccard decides."""
+    sets = [frozenset(WORDS.findall(r["text"].lower())) for r in rows]
+    df = Counter(w for s in sets for w in s)
+    index: dict[str, list[int]] = {}
+    drop: set[int] = set()
+    for i, s in enumerate(sets):
+        rare = sorted((w for w in s if df[w] <= 30), key=lambda w: df[w])[:6]
+        seen: set[int] = set()
+        for w in rare:
+            for j in index.get(w, ()):
+                if j in seen or j in drop:
+                    continue
+                seen.add(j)
+                if len(s & sets[j]) / max(1, len(s | sets[j])) >= NEAR_DUPLICATE:
+                    drop.add(i)
+                    break
+            if i in drop:
+                break
+        if i not in drop:
+            for w in rare:
+                index.setdefault(w, []).append(i)
+    return drop
+
+
 def needs_third(a: dict, b: dict) -> bool:
     if a["label"] != b["label"]:
         return True
@@ -81,7 +112,7 @@ def main() -> int:
     # --provisional: a development copy labelled by the first reading alone, written to
     # corpus/work/provisional.jsonl (never used for figures).
     provisional = "--provisional" in sys.argv[1:]
-    adjudicated = {r["id"]: r for r in read_jsonl(WORK / "adjudication.jsonl")}
+    adjudicated = {r["id"]: r for path in sorted(WORK.glob("adjudication*.jsonl")) for r in read_jsonl(path)}
     out, pages, pairs, missing_b, pending = [], [], [], 0, []
     seen_text: set[str] = set()
     for folder in sorted(p for p in WORK.iterdir() if p.is_dir()):
@@ -136,6 +167,8 @@ def main() -> int:
             if page.get("page_label") in ("selling", "honest") and page.get("sentences") and page.get("source"):
                 host = host_of(page["source"])
                 pages.append({**page, "site": host, "split": split_of(host)})
+    dup = near_duplicates(out)
+    out = [r for i, r in enumerate(out) if i not in dup]
     if pending:
         (WORK / "pending-adjudication.txt").write_text("\n".join(pending) + "\n", encoding="utf-8")
     with open(WORK / "provisional.jsonl" if provisional else ROOT / "sentences.jsonl", "w", encoding="utf-8") as f:
@@ -147,7 +180,7 @@ def main() -> int:
         for p in pages:
             f.write(json.dumps(p, ensure_ascii=False) + "\n")
     stats = summarise(out, pairs, pages)
-    stats.update(missing_second_reading=missing_b, pending_adjudication=len(pending))
+    stats.update(missing_second_reading=missing_b, pending_adjudication=len(pending), near_duplicates_dropped=len(dup))
     (ROOT / "stats.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
     write_figures(ROOT / "README.md", stats)
     print(json.dumps(stats, indent=1))
