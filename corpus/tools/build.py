@@ -102,6 +102,28 @@ def near_duplicates(rows: list[dict]) -> set[int]:
     return drop
 
 
+def second_readings(folder: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """The second reading of each id and the text it was made on. An id given to second
+    readers several times (its text changed in between) appears in several blind files,
+    and each reader appended one line for it, in the order the blind files were given:
+    the k-th line for an id reads its k-th blind copy. Only a reading of the latest copy
+    counts."""
+    copies: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("blind-*.jsonl"), key=lambda p: int(p.stem.split("-")[1])):
+        for r in read_jsonl(path):
+            copies.setdefault(r["id"], []).append(" ".join(r["text"].split()))
+    lines: dict[str, list[dict]] = {}
+    for r in read_jsonl(folder / "reading-b.jsonl"):
+        lines.setdefault(r["id"], []).append(r)
+    second, blind = {}, {}
+    for rid, texts in copies.items():
+        got = lines.get(rid, [])
+        if len(got) >= len(texts):
+            second[rid] = got[len(texts) - 1]
+            blind[rid] = texts[-1]
+    return second, blind
+
+
 def needs_third(a: dict, b: dict) -> bool:
     if a["label"] != b["label"]:
         return True
@@ -116,11 +138,7 @@ def main() -> int:
     out, pages, pairs, missing_b, pending = [], [], [], 0, []
     seen_text: set[str] = set()
     for folder in sorted(p for p in WORK.iterdir() if p.is_dir()):
-        second = {r["id"]: r for r in read_jsonl(folder / "reading-b.jsonl")}
-        # The text each id had when it was given to the second reader (the latest copy).
-        blind: dict[str, str] = {}
-        for path in sorted(folder.glob("blind-*.jsonl"), key=lambda p: int(p.stem.split("-")[1]) if p.stem.split("-")[1].isdigit() else 0):
-            blind.update({r["id"]: " ".join(r["text"].split()) for r in read_jsonl(path)})
+        second, blind = second_readings(folder)
         for row in read_jsonl(folder / "draft.jsonl"):
             text = " ".join(str(row.get("text", "")).split())
             key = text.lower()
@@ -130,7 +148,7 @@ def main() -> int:
             a = {"label": row["label"], "cautions": clean_cautions(row.get("cautions"))}
             b_row = {"label": a["label"], "cautions": a["cautions"]} if provisional else second.get(row["id"])
             if not provisional and blind.get(row["id"]) != text:
-                b_row = None  # the first reader changed the text after the second read it
+                b_row = None  # the first reader changed the text after it was last read
             if b_row is None or b_row.get("label") not in LABELS:
                 missing_b += 1
                 continue

@@ -9,10 +9,7 @@ for p in here.glob("adjudicate-*.jsonl"):
     done |= {json.loads(l)["id"] for l in p.read_text().splitlines() if l.strip()}
 out = []
 for d in sorted(p for p in here.iterdir() if p.is_dir()):
-    second = {r["id"]: r for r in build.read_jsonl(d / "reading-b.jsonl")}
-    blind = {}
-    for b in sorted(d.glob("blind-*.jsonl"), key=lambda p: int(p.stem.split("-")[1])):
-        blind.update({r["id"]: " ".join(r["text"].split()) for r in build.read_jsonl(b)})
+    second, blind = build.second_readings(d)
     for r in build.read_jsonl(d / "draft.jsonl"):
         text = " ".join(str(r.get("text", "")).split())
         b = second.get(r["id"])
