@@ -1,17 +1,29 @@
 """One decision from rules, judge and assertion, per sentence.
 
-- A rule warning stands unless the judge is confident the sentence is honest
-  (calibrated p(claim) below `veto_below`).
+- A rule warning stands unless the judge is confident the sentence is honest. The two
+  pieces of evidence are weighed together: the rule's measured precision (the share of
+  the corpus's train sentences it warned on that are claims) and the judge's calibrated
+  p(claim) are added as log-odds, and the rule is overruled only when the combined
+  probability falls below `veto_below`. A precise rule takes a very sure judge to overrule;
+  a rule that often fires on honest text gives way sooner.
 - With no rule warning, the judge alone raises a warning when p(claim) reaches `flag_at`;
   the assertion classifier then still decides whether it is a warning (negated,
   attributed, questioned, research-framed and conditional claims are not).
 Both thresholds are chosen on grouped cross-validation (training/train_judge.py) and stored
-with the model.
+with the model, with the rules' precisions.
 """
 
 from __future__ import annotations
 
+import math
 from enum import Enum
+
+UNMEASURED_RULE_PRECISION = 0.5  # a rule the corpus never saw fire: no evidence either way
+# The judge overrules a rule only on sentences long enough to carry more than the rule's
+# match: in a short, plain sentence ("It is FDA approved for MS.") the match is the sentence,
+# and a bag of words has less to go on than the rule (on cross-validation the judge gave
+# such sentences p(claim) near 0.02 while the rules were right).
+MIN_VETO_WORDS = 12
 
 
 class Decision(str, Enum):
@@ -21,13 +33,34 @@ class Decision(str, Enum):
     clean = "clean"
 
 
-def decide(rule_warning: bool, p_claim: float | None, veto_below: float, flag_at: float) -> Decision:
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def combined(p_claim: float, rule_precision: float, rule_weight: float = 1.0) -> float:
+    """p(claim) from the judge and the rule's precision as independent evidence, the rule's
+    log-odds scaled by `rule_weight` (how far its corpus precision is trusted)."""
+    return 1.0 / (1.0 + math.exp(-(_logit(p_claim) + rule_weight * _logit(rule_precision))))
+
+
+def decide(
+    rule_precision: float | None, p_claim: float | None, veto_below: float, flag_at: float, rule_weight: float = 1.0,
+    words: int = MIN_VETO_WORDS,
+) -> Decision:
+    """`rule_precision`: the best measured precision of the rules warning in the sentence,
+    None when no rule warns; `words`: the sentence's length in words."""
     if p_claim is None:  # no judge: rules alone
-        return Decision.keep_rules if rule_warning else Decision.clean
-    if rule_warning:
-        return Decision.veto_rules if p_claim < veto_below else Decision.keep_rules
+        return Decision.clean if rule_precision is None else Decision.keep_rules
+    if rule_precision is not None:
+        veto = words >= MIN_VETO_WORDS and combined(p_claim, rule_precision, rule_weight) < veto_below
+        return Decision.veto_rules if veto else Decision.keep_rules
     return Decision.judge_flags if p_claim >= flag_at else Decision.clean
 
 
-def flagged(rule_warning: bool, p_claim: float | None, veto_below: float, flag_at: float) -> bool:
-    return decide(rule_warning, p_claim, veto_below, flag_at) in (Decision.keep_rules, Decision.judge_flags)
+def flagged(
+    rule_precision: float | None, p_claim: float | None, veto_below: float, flag_at: float, rule_weight: float = 1.0,
+    words: int = MIN_VETO_WORDS,
+) -> bool:
+    return decide(rule_precision, p_claim, veto_below, flag_at, rule_weight, words) in (
+        Decision.keep_rules, Decision.judge_flags)

@@ -129,14 +129,16 @@ class Checker:
                 continue
             stext = text[sent.start_char : sent.end_char]
             p = judge.p_claim(stext)
-            rule_warning = any(_is_warning(c) for c in cands)
-            d = decide(rule_warning, p, judge.veto_below, judge.flag_at)
+            warning_rules = [c.raw.rule.id for c in cands if _is_warning(c)]
+            precision = max((judge.rule_precision(r) for r in warning_rules), default=None)
+            d = decide(precision, p, judge.veto_below, judge.flag_at, judge.rule_weight, words)
             for c in cands:
                 f = self._to_finding(c, chunk, norm)
                 vetoed = d is Decision.veto_rules and f.warning
                 f.evidence.judge = JudgeEvidence.model_construct(
                     model=judge.name, version=judge.version, p_claim=round(p, 4),
-                    decision="vetoed" if vetoed else "confirmed", cautions={}, neighbours=[],
+                    rule_precision=precision, decision="vetoed" if vetoed else "confirmed",
+                    cautions={}, neighbours=[],
                 )
                 if vetoed:
                     f.warning = False
@@ -175,7 +177,7 @@ class Checker:
         evidence = Evidence.model_construct(
             pattern="judge", assertion_cues=result.cues, context=[], base_confidence=round(p, 4), adjustments=[],
             judge=JudgeEvidence.model_construct(
-                model=judge.name, version=judge.version, p_claim=round(p, 4), decision="flagged",
+                model=judge.name, version=judge.version, p_claim=round(p, 4), rule_precision=None, decision="flagged",
                 cautions=dict(judgement.cautions[:3]), neighbours=_neighbours(judge, stext),
             ),
         )

@@ -142,31 +142,35 @@ class LabelledFileError(ValueError):
 _CAUTIONS = frozenset(f"C{i}" for i in range(1, 11))
 
 
-def load_labelled(path: Path, split: str | None = None) -> list[dict]:
-    """The scored rows of a labelled file (ambiguous ones skipped), of one split if given."""
-    rows = []
+def _json_lines(path: Path) -> Iterable[tuple[int, object]]:
+    """(line number, parsed JSON) for each non-blank line, with errors that name the place."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
         raise LabelledFileError(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
     except OSError as exc:
         raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if True:
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise LabelledFileError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or row.get("label") not in ("claim", "honest", "ambiguous"):
-                raise LabelledFileError(f"{path}:{n}: needs a 'text' string and a 'label' of 'claim', 'honest' or 'ambiguous'")
-            cautions = row.setdefault("cautions", [])
-            if not isinstance(cautions, list) or any(c not in _CAUTIONS for c in cautions):
-                raise LabelledFileError(f"{path}:{n}: 'cautions' must be a list of C1 ... C10")
-            if row["label"] == "ambiguous" or (split and row.get("split", "train") != split):
-                continue
-            rows.append(row)
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelledFileError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
+
+
+def load_labelled(path: Path, split: str | None = None) -> list[dict]:
+    """The scored rows of a labelled file (ambiguous ones skipped), of one split if given."""
+    rows = []
+    for n, row in _json_lines(path):
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or row.get("label") not in ("claim", "honest", "ambiguous"):
+            raise LabelledFileError(f"{path}:{n}: needs a 'text' string and a 'label' of 'claim', 'honest' or 'ambiguous'")
+        cautions = row.setdefault("cautions", [])
+        if not isinstance(cautions, list) or any(c not in _CAUTIONS for c in cautions):
+            raise LabelledFileError(f"{path}:{n}: 'cautions' must be a list of C1 ... C10")
+        if row["label"] == "ambiguous" or (split and row.get("split", "train") != split):
+            continue
+        rows.append(row)
     return rows
 
 
@@ -244,14 +248,8 @@ def evaluate_pages(path: Path, checker: Checker, split: str | None = None) -> di
     """Whole pages (corpus/pages.jsonl): is every selling page flagged, and does any honest
     page get a warning? Each page's text is its paraphrased sentences joined in order."""
     pages = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            page = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LabelledFileError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
-        if page.get("page_label") not in ("selling", "honest") or not isinstance(page.get("sentences"), list):
+    for n, page in _json_lines(path):
+        if not isinstance(page, dict) or page.get("page_label") not in ("selling", "honest") or not isinstance(page.get("sentences"), list):
             raise LabelledFileError(f"{path}:{n}: needs 'page_label' (selling or honest) and 'sentences'")
         if split and page.get("split", "train") != split:
             continue

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .decide import UNMEASURED_RULE_PRECISION
+
 MODEL_DIR = Path(__file__).resolve().parent / "judge_model"
 CAUTIONS = tuple(f"C{i}" for i in range(1, 11))
 MODEL_FILES = ("judge.json", "judge.npz", "neighbours.jsonl")
@@ -36,7 +38,13 @@ def sentence_shaped(text: str, words: int) -> bool:
     return words >= MIN_JUDGED_WORDS and (words >= MIN_UNPUNCTUATED_WORDS or (bool(stripped) and stripped[-1] in SENTENCE_END))
 MAX_JUDGED_CHARS = 2000  # a "sentence" longer than this is judged on its first 2,000 characters
 
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+_WORD = re.compile(r"(?u)\b\w\w+\b|[.,;:!?()]")
+_NT = re.compile(r"n't\b|n’t\b", re.I)
+# Negation marking (after Das & Chen, and Pang et al.): the words after a negation cue, up
+# to the next punctuation and at most NEGATION_SCOPE of them, carry a "not_" prefix, so that
+# "not approved" and "approved" are different features for a bag-of-words model.
+NEGATORS = frozenset({"not", "no", "never", "none", "nor", "neither", "without", "cannot", "nothing", "nobody"})
+NEGATION_SCOPE = 3
 _SPACES = re.compile(r"\s\s+")
 
 # Feature settings shared by training and run time (training/train_judge.py builds
@@ -45,9 +53,27 @@ WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 
 
+def word_tokens(text: str) -> list[str]:
+    """Lower-cased words of two letters or more (scikit-learn's default token pattern), with
+    negation marking."""
+    out: list[str] = []
+    left = 0
+    for tok in _WORD.findall(_NT.sub(" not", text.lower())):
+        if len(tok) == 1 and not tok.isalnum():  # punctuation ends a negation's scope
+            left = 0
+            continue
+        if tok in NEGATORS:
+            out.append(tok)
+            left = NEGATION_SCOPE
+            continue
+        out.append("not_" + tok if left else tok)
+        left = max(0, left - 1)
+    return out
+
+
 def word_features(text: str) -> list[str]:
-    """Word n-grams as TfidfVectorizer(analyzer='word', ngram_range=WORD_NGRAMS) makes them."""
-    toks = _WORD.findall(text.lower())
+    """Word 1-2-grams over word_tokens (training builds TfidfVectorizer(analyzer=word_features))."""
+    toks = word_tokens(text)
     lo, hi = WORD_NGRAMS
     out = list(toks) if lo == 1 else []
     for n in range(max(2, lo), hi + 1):
@@ -150,6 +176,8 @@ class Judge:
         self.hash: str = digest.hexdigest()
         self.veto_below: float = meta["decision"]["veto_below"]
         self.flag_at: float = meta["decision"]["flag_at"]
+        self.rule_weight: float = meta["decision"].get("rule_weight", 1.0)
+        self._rule_precision: dict[str, float] = meta.get("rule_precision", {})
         self._word = _Tfidf(meta["vocab_word"], arrays["idf_word"], word_features)
         self._char = _CharTfidf(meta["vocab_char"], arrays["idf_char"])
         n_word = len(meta["vocab_word"])
@@ -170,6 +198,10 @@ class Judge:
             if line.strip()
         ]
         self._nb_matrix = None
+
+    def rule_precision(self, rule_id: str) -> float:
+        """The rule's precision on the training corpus (smoothed), for checker/decide.py."""
+        return self._rule_precision.get(rule_id, UNMEASURED_RULE_PRECISION)
 
     # -- scoring -------------------------------------------------------------
     def _features(self, text: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:

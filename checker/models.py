@@ -59,6 +59,9 @@ class JudgeEvidence(BaseModel):
     model: str = Field(description="The judge model's name.")
     version: str
     p_claim: float = Field(description="Calibrated probability that the sentence is a claim.")
+    rule_precision: float | None = Field(
+        default=None, description="Measured precision on the corpus of the rule it weighed against (none for its own warnings)."
+    )
     decision: str = Field(description="'flagged' (the judge raised it), 'vetoed' (it overruled a rule) or 'confirmed'.")
     cautions: dict[str, float] = Field(default_factory=dict, description="The likeliest cautions and their scores.")
     neighbours: list[JudgeNeighbour] = Field(default_factory=list)

@@ -23,11 +23,25 @@ TEXTS = st.text(alphabet=st.sampled_from(list("abcde XYZ.,'-é\n\t0123")), max_s
 
 @given(TEXTS)
 @settings(max_examples=300, deadline=None)
-def test_word_and_char_features_match_scikit_learn(text: str) -> None:
-    word = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS).build_analyzer()
+def test_char_features_match_scikit_learn_and_words_its_token_pattern(text: str) -> None:
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS).build_analyzer()
-    assert word_features(text) == word(text)
     assert char_features(text) == char(text)
+    # Without negation cues, the words are scikit-learn's own 1-2-grams.
+    if not any(n in text.lower().split() for n in ("no", "not", "nor", "none", "never", "without")) and "n't" not in text:
+        word = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS).build_analyzer()
+        assert word_features(text) == word(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [("It is not FDA approved for MS.", ["it", "is", "not", "not_fda", "not_approved", "not_for", "ms"]),
+     ("It isn't approved, and it is safe.", ["it", "is", "not", "not_approved", "and", "it", "is", "safe"]),
+     ("No side effects at all", ["no", "not_side", "not_effects", "not_at", "all"])],
+)
+def test_negation_marks_the_words_in_its_scope(text: str, tokens: list[str]) -> None:
+    from checker.judge import word_tokens
+
+    assert word_tokens(text) == tokens
 
 
 def test_tfidf_transform_matches_scikit_learn() -> None:
@@ -47,12 +61,21 @@ def test_tfidf_transform_matches_scikit_learn() -> None:
 
 @pytest.mark.parametrize(
     ("rule", "p", "expected"),
-    [(True, 0.01, Decision.veto_rules), (True, 0.5, Decision.keep_rules), (False, 0.95, Decision.judge_flags),
-     (False, 0.5, Decision.clean), (True, None, Decision.keep_rules), (False, None, Decision.clean)],
+    [(0.5, 0.01, Decision.veto_rules), (0.5, 0.5, Decision.keep_rules), (None, 0.95, Decision.judge_flags),
+     (None, 0.5, Decision.clean), (0.5, None, Decision.keep_rules), (None, None, Decision.clean),
+     # a precise rule takes a surer judge to overrule; an imprecise one gives way sooner
+     (0.97, 0.05, Decision.keep_rules), (0.97, 0.001, Decision.veto_rules), (0.3, 0.2, Decision.veto_rules)],
 )
-def test_decide(rule: bool, p: float | None, expected: Decision) -> None:
+def test_decide(rule: float | None, p: float | None, expected: Decision) -> None:
     assert decide(rule, p, veto_below=0.1, flag_at=0.9) is expected
     assert flagged(rule, p, 0.1, 0.9) == (expected in (Decision.keep_rules, Decision.judge_flags))
+
+
+def test_combined_evidence_is_symmetric_and_neutral_at_half() -> None:
+    from checker.decide import combined
+
+    assert combined(0.3, 0.5) == pytest.approx(0.3) and combined(0.2, 0.7) == pytest.approx(combined(0.7, 0.2))
+    assert combined(0.2, 0.9) > 0.5 > combined(0.2, 0.6)
 
 
 @dataclass
@@ -62,11 +85,15 @@ class FakeJudge:
     score: float
     veto_below: float = 0.1
     flag_at: float = 0.8
+    rule_weight: float = 1.0
     name: str = "fake"
     version: str = "0"
 
     def p_claim(self, text: str) -> float:
         return self.score
+
+    def rule_precision(self, rule_id: str) -> float:
+        return 0.5
 
     def judge(self, text: str) -> Judgement:
         return Judgement(self.score, self.score, (("C9", 0.9), ("C5", 0.5), ("C1", 0.1)))
@@ -76,12 +103,18 @@ class FakeJudge:
 
 
 def test_confident_honest_judge_vetoes_a_rule_warning() -> None:
-    text = "Our stem cell therapy cures MS."
+    text = "Our stem cell therapy cures MS in patients at every one of the clinics we run across the country."
     assert Checker(judge=FakeJudge(0.5)).check(text).warnings
     report = Checker(judge=FakeJudge(0.01)).check(text, include_all=True)
     assert report.findings and not report.warnings
     ev = report.findings[0].evidence.judge
-    assert ev.decision == "vetoed" and ev.p_claim == 0.01 and len(ev.neighbours) == 3
+    assert ev.decision == "vetoed" and ev.p_claim == 0.01 and ev.rule_precision == 0.5 and len(ev.neighbours) == 3
+
+
+def test_short_plain_claims_are_not_vetoed() -> None:
+    report = Checker(judge=FakeJudge(0.01)).check("Our stem cell therapy cures MS.")
+    assert [f.rule_id for f in report.warnings] == ["cure-claim.cures-disease"]
+    assert report.warnings[0].evidence.judge.decision == "confirmed"
 
 
 def test_judge_flags_a_claim_no_rule_sees() -> None:

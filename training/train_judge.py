@@ -5,10 +5,10 @@
 2. Grouped 5-fold cross-validation by site: out-of-fold scores for the TF-IDF linear model,
    a MiniLM-embedding linear model and their average (when the MiniLM wheel is available),
    AUC for each; the rules alone on the same sentences.
-3. Calibrates the TF-IDF model's scores (isotonic, on the out-of-fold scores) and chooses the
-   two decision thresholds of checker/decide.py on the out-of-fold scores combined with the
-   rules' own verdicts: the widest flagging that keeps false alarms <= 2% and precision
-   >= 0.90 on cross-validation.
+3. Calibrates the TF-IDF model's scores (isotonic, on the out-of-fold scores), measures each
+   rule's precision on the training sentences, and chooses the two decision thresholds of
+   checker/decide.py on the out-of-fold scores combined with the rules' own verdicts: the
+   widest flagging that keeps false alarms <= 2% and precision >= 0.90 on cross-validation.
 4. Fits the final model on all of `train` and writes checker/judge_model/ (judge.json,
    judge.npz, neighbours.jsonl) and training/cv_report.json.
 """
@@ -31,7 +31,7 @@ from sklearn.model_selection import GroupKFold
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.judge import CAUTIONS, CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS  # noqa: E402
+from checker.judge import CAUTIONS, CHAR_NGRAMS, MODEL_DIR, word_features  # noqa: E402
 
 VERSION = "0.1.0"
 C_GRID = (2.0, 4.0, 8.0, 16.0)  # regularisation of the claim/honest model, chosen by grouped CV AUC
@@ -44,7 +44,7 @@ MIN_PRECISION = 0.90
 
 
 def vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    word = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True, min_df=2, lowercase=True)
+    word = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, min_df=2)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=3, lowercase=True)
     return word, char
 
@@ -94,27 +94,57 @@ class TfidfModel:
         return np.stack(cols, axis=1)
 
 
-def rules_verdicts(texts: list[str]) -> tuple[np.ndarray, list[set[str]]]:
+def rules_verdicts(texts: list[str]) -> list[list[str]]:
+    """The ids of the rules that warn in each sentence (rules alone)."""
     from checker.engine import Checker
 
     checker = Checker(judge=None)
-    flags, cats = [], []
-    for rep in checker.check_many(texts):
-        flags.append(bool(rep.findings))
-        cats.append({f.caution for f in rep.findings})
-    return np.array(flags), cats
+    return [[f.rule_id for f in rep.findings] for rep in checker.check_many(texts)]
 
 
-def frontier(p: np.ndarray, y: np.ndarray, rules: np.ndarray) -> list[dict]:
+def rule_precisions(fired: list[list[str]], y: np.ndarray) -> dict[str, float]:
+    """Each rule's precision on the training sentences, smoothed towards 0.5 by one claim
+    and one honest sentence (a rule seen twice is not yet a sure thing)."""
+    counts: dict[str, list[int]] = {}
+    for ids, label in zip(fired, y):
+        for rid in set(ids):
+            counts.setdefault(rid, [0, 0])[int(label)] += 1
+    return {rid: round((claims + 1) / (honest + claims + 2), 4) for rid, (honest, claims) in sorted(counts.items())}
+
+
+def rule_strength(fired: list[list[str]], precision: dict[str, float]) -> np.ndarray:
+    """Per sentence, the best precision of the rules warning in it (NaN where none warns)."""
+    from checker.decide import UNMEASURED_RULE_PRECISION
+
+    return np.array([max((precision.get(r, UNMEASURED_RULE_PRECISION) for r in ids), default=np.nan) for ids in fired])
+
+
+# How far a rule's corpus precision is trusted, chosen on CV. Not below 0.5, and a veto needs
+# a combined probability <= 0.3: the judge must be confident to overrule a rule (issue #6),
+# and on CV a judge free to overrule on p(claim) < 0.44 silenced plain claims such as
+# "It is FDA approved for MS." along with the false alarms.
+RULE_WEIGHTS = (0.5, 0.75, 1.0)
+MAX_VETO = 0.3
+
+
+def _combined(p: np.ndarray, r: np.ndarray, w: float) -> np.ndarray:
+    lg = lambda x: np.log(np.clip(x, 1e-4, 1 - 1e-4) / (1 - np.clip(x, 1e-4, 1 - 1e-4)))  # noqa: E731
+    return 1.0 / (1.0 + np.exp(-(lg(p) + w * lg(np.nan_to_num(r, nan=0.5)))))
+
+
+def frontier(p: np.ndarray, y: np.ndarray, rules: np.ndarray, long: np.ndarray) -> list[dict]:
     """For each false-alarm limit, the best recall any threshold pair reaches (and its
     precision): the trade-off the decision is chosen from."""
     grid = np.round(np.arange(0.02, 0.99, 0.02), 2)
     points = []
-    for veto in grid[grid <= 0.5]:
-        for flag in grid[grid >= 0.5]:
-            f = (rules & (p >= veto)) | (~rules & (p >= flag))
-            tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
-            points.append((fp / max(1, (y == 0).sum()), tp / max(1, (y == 1).sum()), tp / max(1, tp + fp), veto, flag))
+    has = ~np.isnan(rules)
+    for w in RULE_WEIGHTS:
+        comb = _combined(p, rules, w)
+        for veto in grid[grid <= MAX_VETO]:
+            for flag in grid[grid >= 0.5]:
+                f = (has & ((comb >= veto) | ~long)) | (~has & (p >= flag))
+                tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
+                points.append((fp / max(1, (y == 0).sum()), tp / max(1, (y == 1).sum()), tp / max(1, tp + fp), veto, flag))
     out = []
     for limit in (0.01, 0.02, 0.03, 0.04, 0.05, 0.08):
         ok = [pt for pt in points if pt[0] <= limit]
@@ -125,7 +155,7 @@ def frontier(p: np.ndarray, y: np.ndarray, rules: np.ndarray) -> list[dict]:
     return out
 
 
-def choose_thresholds(p: np.ndarray, y: np.ndarray, rules: np.ndarray) -> dict:
+def choose_thresholds(p: np.ndarray, y: np.ndarray, rules: np.ndarray, long: np.ndarray) -> dict:
     """The widest decision (most recall) whose false-alarm rate and precision stay inside
     the limits on the out-of-fold scores; if precision cannot be met, the widest within the
     false-alarm limit; if no pair keeps false alarms within it, the pair with the fewest.
@@ -133,23 +163,27 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray, rules: np.ndarray) -> dict:
     p(claim) >= 0.5. (Vectorised form of checker.decide.flagged.)"""
     grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
     best, fallback, fewest = None, None, None
-    for veto in grid[grid <= 0.5]:
-        for flag in grid[grid >= 0.5]:
-            f = (rules & (p >= veto)) | (~rules & (p >= flag))
-            tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
-            fa = fp / max(1, (y == 0).sum()); prec = tp / max(1, tp + fp); rec = tp / max(1, (y == 1).sum())
-            point = (rec, -fa, -flag, {"veto_below": float(veto), "flag_at": float(flag), "recall": round(rec, 4),
-                                       "false_alarms": round(fa, 4), "precision": round(prec, 4)})
-            if fewest is None or (fa, -rec) < (-fewest[1], -fewest[0]):
-                fewest = point
-            if fa > MAX_FALSE_ALARMS:
-                continue
-            if prec >= MIN_PRECISION and (best is None or point[:3] > best[:3]):
-                best = point
-            if fallback is None or point[:3] > fallback[:3]:
-                fallback = point
+    has = ~np.isnan(rules)
+    for w in RULE_WEIGHTS:
+        comb = _combined(p, rules, w)
+        for veto in grid[grid <= MAX_VETO]:
+            for flag in grid[grid >= 0.5]:
+                f = (has & ((comb >= veto) | ~long)) | (~has & (p >= flag))
+                tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
+                fa = fp / max(1, (y == 0).sum()); prec = tp / max(1, tp + fp); rec = tp / max(1, (y == 1).sum())
+                # Ties go to the larger rule weight: trust in measured rules keeps precise rules standing.
+                point = (rec, -fa, w, -flag, {"veto_below": float(veto), "flag_at": float(flag), "rule_weight": w,
+                                              "recall": round(rec, 4), "false_alarms": round(fa, 4), "precision": round(prec, 4)})
+                if fewest is None or (fa, -rec) < (-fewest[1], -fewest[0]):
+                    fewest = point
+                if fa > MAX_FALSE_ALARMS:
+                    continue
+                if prec >= MIN_PRECISION and (best is None or point[:4] > best[:4]):
+                    best = point
+                if fallback is None or point[:4] > fallback[:4]:
+                    fallback = point
     chosen = best or fallback or fewest
-    return {**chosen[3], "precision_limit_met": best is not None, "false_alarm_limit_met": (best or fallback) is not None}
+    return {**chosen[4], "precision_limit_met": best is not None, "false_alarm_limit_met": (best or fallback) is not None}
 
 
 def minilm_wheel() -> Path | None:
@@ -216,10 +250,16 @@ def main() -> int:
 
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0.01, y_max=0.99).fit(oof, y)
     cal = iso.predict(oof)
-    rules, rule_cats = rules_verdicts(texts)
-    decision = choose_thresholds(cal, y, rules)
-    report["decision"] = decision
-    report["frontier"] = frontier(cal, y, rules)
+    fired = rules_verdicts(texts)
+    precision = rule_precisions(fired, y)
+    rules = rule_strength(fired, precision)
+    from checker.decide import MIN_VETO_WORDS
+
+    long = np.array([len(t.split()) >= MIN_VETO_WORDS for t in texts])
+    decision = choose_thresholds(cal, y, rules, long)
+    decision["rule_precision"] = precision
+    report["decision"] = {k: v for k, v in decision.items() if k != "rule_precision"}
+    report["frontier"] = frontier(cal, y, rules, long)
     # The figures themselves come from the real pipeline: for each fold, a judge trained
     # without that fold's sites, inside the real Checker, on that fold's sentences.
     full, alone = pipeline_cv(rows, folds, best_c, iso, decision)
@@ -305,7 +345,8 @@ def export(m: TfidfModel, iso: IsotonicRegression, decision: dict, rows: list[di
     corpus_sha = hashlib.sha256(b"".join(r["text"].encode() + b"\n" for r in rows)).hexdigest()
     meta = {
         "name": "stemcheck-judge-tfidf-lr", "version": VERSION, "trained_on": {"sentences": len(rows), "sha256": corpus_sha},
-        "decision": {"veto_below": decision["veto_below"], "flag_at": decision["flag_at"]},
+        "decision": {"veto_below": decision["veto_below"], "flag_at": decision["flag_at"], "rule_weight": decision["rule_weight"]},
+        "rule_precision": decision["rule_precision"],
         "cv": {k: report[k] for k in ("auc", "rules_only", "rules_and_judge", "judge_category_top1")} if report else None,
         "vocab_word": vw, "vocab_char": vc,
     }
@@ -344,8 +385,9 @@ out-of-fold scores, capped to [0.01, 0.99]. Run time needs numpy only.
 
 ## Intended use
 Inside stemcheck, beside the hand-written rules (checker/decide.py): a rule warning stands
-unless the judge's p(claim) is below {meta['decision']['veto_below']}; with no rule warning the
-judge raises one at p(claim) >= {meta['decision']['flag_at']}, and the assertion classifier
+unless the judge's p(claim) and the rule's measured precision on the training sentences,
+added as log-odds, give a combined probability below {meta['decision']['veto_below']}; with no
+rule warning the judge raises one at p(claim) >= {meta['decision']['flag_at']}, and the assertion classifier
 still sets it aside when the sentence negates, reports, asks or research-frames the claim.
 Every judge warning names this model, its score and the three most similar training
 sentences. It is a screening aid for patient advocates, journalists and regulators, not a
