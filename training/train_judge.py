@@ -132,11 +132,10 @@ def _combined(p: np.ndarray, r: np.ndarray, w: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(lg(p) + w * lg(np.nan_to_num(r, nan=0.5)))))
 
 
-def frontier(p: np.ndarray, y: np.ndarray, rules: np.ndarray, long: np.ndarray) -> list[dict]:
-    """For each false-alarm limit, the best recall any threshold pair reaches (and its
-    precision): the trade-off the decision is chosen from."""
-    grid = np.round(np.arange(0.02, 0.99, 0.02), 2)
-    points = []
+def _decision_points(p: np.ndarray, y: np.ndarray, rules: np.ndarray, long: np.ndarray, step: float):
+    """Every (rule weight, veto, flag) the decision may take, with its false alarms, recall
+    and precision on the out-of-fold scores (a vectorised checker.decide.flagged)."""
+    grid = np.round(np.arange(0.02, 0.99, step), 2)
     has = ~np.isnan(rules)
     for w in RULE_WEIGHTS:
         comb = _combined(p, rules, w)
@@ -144,44 +143,40 @@ def frontier(p: np.ndarray, y: np.ndarray, rules: np.ndarray, long: np.ndarray) 
             for flag in grid[grid >= 0.5]:
                 f = (has & ((comb >= veto) | ~long)) | (~has & (p >= flag))
                 tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
-                points.append((fp / max(1, (y == 0).sum()), tp / max(1, (y == 1).sum()), tp / max(1, tp + fp), veto, flag))
+                yield w, veto, flag, fp / max(1, (y == 0).sum()), tp / max(1, (y == 1).sum()), tp / max(1, tp + fp)
+
+
+def frontier(p: np.ndarray, y: np.ndarray, rules: np.ndarray, long: np.ndarray) -> list[dict]:
+    """For each false-alarm limit, the best recall any decision reaches (and its precision):
+    the trade-off the decision is chosen from."""
+    points = list(_decision_points(p, y, rules, long, 0.02))
     out = []
     for limit in (0.01, 0.02, 0.03, 0.04, 0.05, 0.08):
-        ok = [pt for pt in points if pt[0] <= limit]
+        ok = [pt for pt in points if pt[3] <= limit]
         if ok:
-            fa, rec, prec, veto, flag = max(ok, key=lambda pt: pt[1])
+            w, veto, flag, fa, rec, prec = max(ok, key=lambda pt: pt[4])
             out.append({"false_alarms_max": limit, "recall": round(rec, 4), "precision": round(prec, 4),
-                        "false_alarms": round(fa, 4), "veto_below": float(veto), "flag_at": float(flag)})
+                        "false_alarms": round(fa, 4), "veto_below": float(veto), "flag_at": float(flag), "rule_weight": w})
     return out
 
 
 def choose_thresholds(p: np.ndarray, y: np.ndarray, rules: np.ndarray, long: np.ndarray) -> dict:
     """The widest decision (most recall) whose false-alarm rate and precision stay inside
     the limits on the out-of-fold scores; if precision cannot be met, the widest within the
-    false-alarm limit; if no pair keeps false alarms within it, the pair with the fewest.
-    A veto needs p(claim) < 0.5 (the judge finds honest likelier), a judge-only warning
-    p(claim) >= 0.5. (Vectorised form of checker.decide.flagged.)"""
-    grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
+    false-alarm limit; if no decision keeps false alarms within it, the one with the fewest."""
     best, fallback, fewest = None, None, None
-    has = ~np.isnan(rules)
-    for w in RULE_WEIGHTS:
-        comb = _combined(p, rules, w)
-        for veto in grid[grid <= MAX_VETO]:
-            for flag in grid[grid >= 0.5]:
-                f = (has & ((comb >= veto) | ~long)) | (~has & (p >= flag))
-                tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
-                fa = fp / max(1, (y == 0).sum()); prec = tp / max(1, tp + fp); rec = tp / max(1, (y == 1).sum())
-                # Ties go to the larger rule weight: trust in measured rules keeps precise rules standing.
-                point = (rec, -fa, w, -flag, {"veto_below": float(veto), "flag_at": float(flag), "rule_weight": w,
-                                              "recall": round(rec, 4), "false_alarms": round(fa, 4), "precision": round(prec, 4)})
-                if fewest is None or (fa, -rec) < (-fewest[1], -fewest[0]):
-                    fewest = point
-                if fa > MAX_FALSE_ALARMS:
-                    continue
-                if prec >= MIN_PRECISION and (best is None or point[:4] > best[:4]):
-                    best = point
-                if fallback is None or point[:4] > fallback[:4]:
-                    fallback = point
+    for w, veto, flag, fa, rec, prec in _decision_points(p, y, rules, long, 0.01):
+        # Ties go to the larger rule weight: trust in measured rules keeps precise rules standing.
+        point = (rec, -fa, w, -flag, {"veto_below": float(veto), "flag_at": float(flag), "rule_weight": w,
+                                      "recall": round(rec, 4), "false_alarms": round(fa, 4), "precision": round(prec, 4)})
+        if fewest is None or (fa, -rec) < (-fewest[1], -fewest[0]):
+            fewest = point
+        if fa > MAX_FALSE_ALARMS:
+            continue
+        if prec >= MIN_PRECISION and (best is None or point[:4] > best[:4]):
+            best = point
+        if fallback is None or point[:4] > fallback[:4]:
+            fallback = point
     chosen = best or fallback or fewest
     return {**chosen[4], "precision_limit_met": best is not None, "false_alarm_limit_met": (best or fallback) is not None}
 
