@@ -306,12 +306,6 @@ def _summary(res) -> dict:
             "intervals": {k: list(v) for k, v in res.intervals().items()}, "reliability": res.reliability()}
 
 
-def _figures(f: np.ndarray, y: np.ndarray) -> dict:
-    tp = int((f & (y == 1)).sum()); fp = int((f & (y == 0)).sum())
-    return {"precision": round(tp / max(1, tp + fp), 4), "recall": round(tp / max(1, int(y.sum())), 4),
-            "false_alarms": round(fp / max(1, int((y == 0).sum())), 4)}
-
-
 def _reliability(p: np.ndarray, y: np.ndarray) -> list[dict]:
     out = []
     for lo, hi in ((0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
