@@ -132,6 +132,8 @@ class Checker:
             warning_rules = [c.raw.rule.id for c in cands if _is_warning(c)]
             precision = max((judge.rule_precision(r) for r in warning_rules), default=None)
             d = decide(precision, p, judge.veto_below, judge.flag_at, judge.rule_weight, words)
+            # The sentence's neighbours, looked up once however many warnings it vetoes.
+            near = _neighbours(judge, stext) if d is Decision.veto_rules else []
             for c in cands:
                 f = self._to_finding(c, chunk, norm)
                 vetoed = d is Decision.veto_rules and f.warning
@@ -142,7 +144,7 @@ class Checker:
                 )
                 if vetoed:
                     f.warning = False
-                    f.evidence.judge.neighbours = _neighbours(judge, stext)
+                    f.evidence.judge.neighbours = list(near)
                 out.append(f)
             # A rule that matched here and found the claim negated, reported, asked or
             # research-framed has read the sentence already: the judge adds nothing then.
