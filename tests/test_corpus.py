@@ -87,6 +87,52 @@ def test_no_source_is_kept_aside_for_measurement(path: Path) -> None:
     assert done.returncode == 0 and " 0 excluded" in done.stdout, done.stdout[-2000:]
 
 
+
+def _parent_sites(url: str) -> list[str]:
+    """The site's parent domains: fr.example.org -> example.org (never a bare suffix)."""
+    from urllib.parse import urlsplit
+
+    labels = urlsplit(url.strip()).netloc.lower().split("@")[-1].split(":")[0].split(".")
+    return [".".join(labels[i:]) for i in range(1, len(labels) - 1)]
+
+
+def test_parent_sites() -> None:
+    assert _parent_sites("https://fr.clinic.example.org/page") == ["clinic.example.org", "example.org"]
+    assert _parent_sites("https://www.example.org/") == ["example.org"]
+    assert _parent_sites("https://example.org/") == []
+
+
+def _embedded_urls(url: str) -> list[str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return [v for _, v in parse_qsl(urlsplit(url.strip()).query) if v.lower().startswith(("http://", "https://"))]
+
+
+@pytest.mark.parametrize("path", [SENTENCES, PAGES], ids=["sentences", "pages"])
+def test_no_source_is_a_redirect(path: Path) -> None:
+    """A search engine's redirect (google.com/url?q=<page>) names its own host, so the
+    kept-aside check would pass a page it should refuse: sources are the page itself."""
+    assert _embedded_urls("http://www.google.co.in/url?q=https://example.org/a&sa=U") == ["https://example.org/a"]
+    sources = {json.loads(line)["source"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    wrapped = sorted(u for u in sources if _embedded_urls(u))
+    assert not wrapped, wrapped[:20]
+
+
+@pytest.mark.skipif(not SOURCE_ALLOWED.is_file(), reason="../shared not present")
+@pytest.mark.parametrize("path", [SENTENCES, PAGES], ids=["sentences", "pages"])
+def test_no_source_is_a_subdomain_of_a_site_kept_aside(path: Path) -> None:
+    """source_allowed.py matches a kept-aside selling site's exact host; a language or
+    regional subdomain of it (fr.<site>) passes that check but is the same site's copy."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("source_allowed", SOURCE_ALLOWED)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    listed = tool._listed()
+    sources = {json.loads(line)["source"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    bad = sorted(f"{u} (under {p})" for u in sources for p in _parent_sites(u) if not tool.allowed(f"https://{p}/", listed))
+    assert not bad, bad[:20]
+
 def test_shipped_judge_was_trained_on_this_corpus() -> None:
     from checker.judge import MODEL_DIR
 
@@ -98,3 +144,15 @@ def test_shipped_judge_was_trained_on_this_corpus() -> None:
         assert meta["trained_on"]["sha256"] == digest, "corpus changed since the judge was trained: run make train"
     assert meta["trained_on"]["sentences"] >= len([r for r in train if "site" in r])
     assert (MODEL_DIR / "MODEL_CARD.md").is_file()
+
+
+def test_shipped_judge_was_trained_on_these_rule_examples() -> None:
+    """The rule pack's examples are training data too: editing them means running make train."""
+    from checker.judge import MODEL_DIR
+    from training.train_judge import digest, rule_example_rows
+
+    meta = json.loads((MODEL_DIR / "judge.json").read_text(encoding="utf-8"))
+    extra = rule_example_rows()
+    assert {r["label"] for r in extra} == {"claim", "honest"}
+    assert meta["trained_on"]["rule_examples"] == {"sentences": len(extra), "sha256": digest(extra)}, \
+        "rule examples changed since the judge was trained: run make train"
