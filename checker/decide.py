@@ -1,11 +1,16 @@
 """One decision from rules, judge and assertion, per sentence.
 
-- A rule warning stands unless the judge is confident the sentence is honest. The two
-  pieces of evidence are weighed together: the rule's measured precision (the share of
-  the corpus's train sentences it warned on that are claims) and the judge's calibrated
-  p(claim) are added as log-odds, and the rule is overruled only when the combined
-  probability falls below `veto_below`. A precise rule takes a very sure judge to overrule;
-  a rule that often fires on honest text gives way sooner.
+- A rule warning stands unless the judge finds the sentence honest. The two pieces of
+  evidence are weighed together: the rule's measured precision (the share of the corpus's
+  train sentences it warned on that are claims), its log-odds scaled by `rule_weight`,
+  and the judge's calibrated p(claim) are added as log-odds, and the rule is overruled
+  only when the combined probability falls below `veto_below` (at most 0.5: honest must be
+  the likelier reading; for a rule of critical severity the stricter `veto_below_critical`,
+  at most 0.3: the judge must be confident) and the sentence has at least MIN_VETO_WORDS
+  words, MIN_WORDS_BEYOND_MATCH of them outside the rules' matches. How far the
+  rule's record counts beside the judge is chosen on grouped cross-validation; it may be
+  nothing, when the judge (trained on the very sentences the rules fire on) already
+  carries the rule's evidence.
 - With no rule warning, the judge alone raises a warning when p(claim) reaches `flag_at`;
   the assertion classifier then still decides whether it is a warning (negated,
   attributed, questioned, research-framed and conditional claims are not).
@@ -24,6 +29,11 @@ UNMEASURED_RULE_PRECISION = 0.5  # a rule the corpus never saw fire: no evidence
 # and a bag of words has less to go on than the rule (on cross-validation the judge gave
 # such sentences p(claim) near 0.02 while the rules were right).
 MIN_VETO_WORDS = 12
+# Nor where the rules' matches are most of the sentence: "Every patient with MS is a
+# candidate, including primary and secondary progressive MS." is 13 words, 7 of them the
+# match. The judge must have at least this many words beyond the matches to go on (on
+# grouped CV this costs no recall at the chosen false-alarm rate).
+MIN_WORDS_BEYOND_MATCH = 8
 
 
 class Decision(str, Enum):
@@ -46,21 +56,29 @@ def combined(p_claim: float, rule_precision: float, rule_weight: float = 1.0) ->
 
 def decide(
     rule_precision: float | None, p_claim: float | None, veto_below: float, flag_at: float, rule_weight: float = 1.0,
-    words: int = MIN_VETO_WORDS,
+    words: int = MIN_VETO_WORDS, critical: bool = False, veto_below_critical: float | None = None,
+    words_beyond_match: int = MIN_WORDS_BEYOND_MATCH,
 ) -> Decision:
     """`rule_precision`: the best measured precision of the rules warning in the sentence,
-    None when no rule warns; `words`: the sentence's length in words."""
+    None when no rule warns; `words`: the sentence's length in words; `critical`: whether
+    one of those rules is of critical severity, which takes the stricter
+    `veto_below_critical` to overrule (a missed "FDA-approved" or "cures MS" costs more
+    than a missed "life-changing")."""
     if p_claim is None:  # no judge: rules alone
         return Decision.clean if rule_precision is None else Decision.keep_rules
     if rule_precision is not None:
-        veto = words >= MIN_VETO_WORDS and combined(p_claim, rule_precision, rule_weight) < veto_below
+        below = min(veto_below, veto_below_critical) if critical and veto_below_critical is not None else veto_below
+        reach = words >= MIN_VETO_WORDS and words_beyond_match >= MIN_WORDS_BEYOND_MATCH
+        veto = reach and combined(p_claim, rule_precision, rule_weight) < below
         return Decision.veto_rules if veto else Decision.keep_rules
     return Decision.judge_flags if p_claim >= flag_at else Decision.clean
 
 
 def flagged(
     rule_precision: float | None, p_claim: float | None, veto_below: float, flag_at: float, rule_weight: float = 1.0,
-    words: int = MIN_VETO_WORDS,
+    words: int = MIN_VETO_WORDS, critical: bool = False, veto_below_critical: float | None = None,
+    words_beyond_match: int = MIN_WORDS_BEYOND_MATCH,
 ) -> bool:
-    return decide(rule_precision, p_claim, veto_below, flag_at, rule_weight, words) in (
+    return decide(rule_precision, p_claim, veto_below, flag_at, rule_weight, words, critical, veto_below_critical,
+                  words_beyond_match) in (
         Decision.keep_rules, Decision.judge_flags)

@@ -13,7 +13,7 @@ from . import __version__
 from .assertion import AssertionClassifier, clause_spans
 from .chunking import Chunk, split_chunks
 from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
-from .decide import Decision, decide
+from .decide import Decision, combined, decide
 from .judge import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
 from .models import (
     WARNING_ASSERTIONS, Assertion, Evidence, Finding, JudgeEvidence, JudgeInfo, JudgeNeighbour, Report, Severity, Source,
@@ -131,7 +131,12 @@ class Checker:
             p = judge.p_claim(stext)
             warning_rules = [c.raw.rule.id for c in cands if _is_warning(c)]
             precision = max((judge.rule_precision(r) for r in warning_rules), default=None)
-            d = decide(precision, p, judge.veto_below, judge.flag_at, judge.rule_weight, words)
+            warned = [c for c in cands if _is_warning(c)]
+            critical = any(c.raw.rule.severity is Severity.critical for c in warned)
+            beyond = sum(1 for t in sent if not t.is_punct and not t.is_space
+                         and not any(c.n_start < t.idx + len(t.text) and t.idx < c.n_end for c in warned))
+            d = decide(precision, p, judge.veto_below, judge.flag_at, judge.rule_weight, words,
+                       critical, judge.veto_below_critical, beyond)
             # The sentence's neighbours, looked up once however many warnings it vetoes.
             near = _neighbours(judge, stext) if d is Decision.veto_rules else []
             for c in cands:
@@ -145,6 +150,9 @@ class Checker:
                 if vetoed:
                     f.warning = False
                     f.evidence.judge.neighbours = list(near)
+                elif f.warning:
+                    _calibrate(f, judge.confidence(
+                        "rule", combined(p, judge.rule_precision(f.rule_id), judge.rule_weight)))
                 out.append(f)
             # A rule that matched here and found the claim negated, reported, asked or
             # research-framed has read the sentence already: the judge adds nothing then.
@@ -183,10 +191,13 @@ class Checker:
                 cautions=dict(judgement.cautions[:3]), neighbours=_neighbours(judge, stext),
             ),
         )
+        stated = judge.confidence("judge", p)
+        if stated is not None:
+            evidence.adjustments = [f"calibrated on cross-validation: p(claim) {p:.3f} -> {stated}"]
         return self._finding(
             chunk, norm, n_start, n_end, sent.start_char, sent.end_char,
             category=category, rule_id=f"{category}.judge", severity=Severity(words.severity),
-            confidence=round(p, 3), assertion=result.status,
+            confidence=round(p, 3) if stated is None else stated, assertion=result.status,
             warning=result.status in WARNING_ASSERTIONS, caution=meta.caution, caution_title=meta.title,
             message=words.message, explanation=words.explanation, suggestion=words.suggestion,
             sources=self._sources_of(f"{category}.judge", words.sources), evidence=evidence,
@@ -308,6 +319,15 @@ class Checker:
 
 def _is_warning(c: _Candidate) -> bool:
     return c.assertion in WARNING_ASSERTIONS and c.confidence >= MIN_WARNING_CONFIDENCE
+
+
+def _calibrate(f: Finding, stated: float | None) -> None:
+    """Give a kept rule warning the confidence measured for its score on grouped CV (the
+    rule pack's own figure and its adjustments stay in the evidence)."""
+    if stated is None:
+        return
+    f.evidence.adjustments = [*f.evidence.adjustments, f"calibrated on cross-validation: {f.confidence} -> {stated}"]
+    f.confidence = stated
 
 
 def _neighbours(judge: Judge, text: str) -> list[JudgeNeighbour]:

@@ -175,6 +175,7 @@ class Judge:
             digest.update((model_dir / f).read_bytes())
         self.hash: str = digest.hexdigest()
         self.veto_below: float = meta["decision"]["veto_below"]
+        self.veto_below_critical: float = meta["decision"].get("veto_below_critical", self.veto_below)
         self.flag_at: float = meta["decision"]["flag_at"]
         self.rule_weight: float = meta["decision"].get("rule_weight", 1.0)
         self._rule_precision: dict[str, float] = meta.get("rule_precision", {})
@@ -188,6 +189,12 @@ class Judge:
         self._caution_intercept = arrays["caution_intercept"]
         self._cal_x = arrays["calibration_x"]
         self._cal_y = arrays["calibration_y"]
+        # Stated confidence of a warning, calibrated on grouped CV (absent in older models):
+        # "rule" maps a kept rule warning's combined score, "judge" the judge's own p(claim).
+        self._confidence = {
+            kind: (arrays[f"confidence_{kind}_x"], arrays[f"confidence_{kind}_y"])
+            for kind in ("rule", "judge") if f"confidence_{kind}_x" in arrays.files
+        }
         # Neighbours: word TF-IDF rows of the training corpus, as CSR arrays.
         self._nb_indptr = arrays["nb_indptr"]
         self._nb_indices = arrays["nb_indices"]
@@ -202,6 +209,14 @@ class Judge:
     def rule_precision(self, rule_id: str) -> float:
         """The rule's precision on the training corpus (smoothed), for checker/decide.py."""
         return self._rule_precision.get(rule_id, UNMEASURED_RULE_PRECISION)
+
+    def confidence(self, kind: str, score: float) -> float | None:
+        """The observed precision, on grouped CV, of warnings of this kind ("rule" or
+        "judge") at this score; None when the model carries no such calibration."""
+        table = self._confidence.get(kind)
+        if table is None:
+            return None
+        return round(float(np.interp(score, table[0], table[1])), 3)
 
     # -- scoring -------------------------------------------------------------
     def _features(self, text: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:

@@ -129,6 +129,8 @@ def test_spaced_dash_ends_the_clause() -> None:
         "In a phase II trial, walking improved significantly more with MSCs than with placebo.",
         "This meta-analysis set out to evaluate how safe and effective autologous MSCs are for MS.",
         "In laboratory mice, nerve tissue regenerated faster when stem cells were given.",
+        "In the dogs, the injected cells helped the damaged myelin grow back.",
+        "In those rats, the transplanted cells repaired part of the injured spinal cord.",
         "In this pilot study, 15 of the 20 participants (75%) had improved after thirty days.",
     ],
 )

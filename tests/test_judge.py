@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from checker.decide import Decision, decide, flagged
 from checker.engine import Checker
 from checker.judge import (
-    CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS, Judgement, Neighbour, _CharTfidf, _Tfidf, char_features, default_judge, word_features,
+    CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS, Judge, Judgement, Neighbour, _CharTfidf, _Tfidf, char_features, default_judge, word_features,
 )
 
 TEXTS = st.text(alphabet=st.sampled_from(list("abcde XYZ.,'-é\n\t0123")), max_size=60)
@@ -71,6 +71,16 @@ def test_decide(rule: float | None, p: float | None, expected: Decision) -> None
     assert flagged(rule, p, 0.1, 0.9) == (expected in (Decision.keep_rules, Decision.judge_flags))
 
 
+@pytest.mark.parametrize(("critical", "p", "expected"), [
+    (False, 0.35, Decision.veto_rules), (True, 0.35, Decision.keep_rules), (True, 0.1, Decision.veto_rules),
+    (False, 0.55, Decision.keep_rules)])
+def test_a_critical_rule_takes_a_confident_judge_to_overrule(critical: bool, p: float, expected: Decision) -> None:
+    assert decide(0.5, p, veto_below=0.5, flag_at=0.9, rule_weight=0.0, critical=critical, veto_below_critical=0.3) is expected
+    # without a critical threshold (an older model) the one threshold applies to all
+    assert decide(0.5, p, veto_below=0.5, flag_at=0.9, rule_weight=0.0, critical=critical) is (
+        Decision.veto_rules if p < 0.5 else Decision.keep_rules)
+
+
 def test_combined_evidence_is_symmetric_and_neutral_at_half() -> None:
     from checker.decide import combined
 
@@ -84,16 +94,21 @@ class FakeJudge:
 
     score: float
     veto_below: float = 0.1
+    veto_below_critical: float = 0.1
     flag_at: float = 0.8
     rule_weight: float = 1.0
     name: str = "fake"
     version: str = "0"
+    stated: dict | None = None  # confidence("rule"|"judge", score) -> this value
 
     def p_claim(self, text: str) -> float:
         return self.score
 
     def rule_precision(self, rule_id: str) -> float:
         return 0.5
+
+    def confidence(self, kind: str, score: float) -> float | None:
+        return self.stated.get(kind) if self.stated else None
 
     def judge(self, text: str) -> Judgement:
         return Judgement(self.score, self.score, (("C9", 0.9), ("C5", 0.5), ("C1", 0.1)))
@@ -109,6 +124,44 @@ def test_confident_honest_judge_vetoes_a_rule_warning() -> None:
     assert report.findings and not report.warnings
     ev = report.findings[0].evidence.judge
     assert ev.decision == "vetoed" and ev.p_claim == 0.01 and ev.rule_precision == 0.5 and len(ev.neighbours) == 3
+
+
+def test_warnings_state_the_confidence_calibrated_on_cv() -> None:
+    text = "Our stem cell therapy cures MS in patients at every one of the clinics we run across the country."
+    plain = Checker(judge=FakeJudge(0.5)).check(text).warnings[0]
+    [f] = Checker(judge=FakeJudge(0.5, stated={"rule": 0.72})).check(text).warnings
+    assert f.confidence == 0.72 and f.evidence.base_confidence == plain.evidence.base_confidence
+    assert f.evidence.adjustments[-1] == f"calibrated on cross-validation: {plain.confidence} -> 0.72"
+    story = "After her second infusion, Marta walked her daughter to school again."
+    [g] = Checker(judge=FakeJudge(0.95, stated={"judge": 0.81})).check(story).warnings
+    assert g.confidence == 0.81 and g.evidence.judge.p_claim == 0.95
+
+
+def test_shipped_judge_calibrates_both_kinds_of_warning() -> None:
+    judge = Judge()
+    for kind in ("rule", "judge"):
+        lo, hi = judge.confidence(kind, 0.0), judge.confidence(kind, 1.0)
+        assert lo is not None and 0.0 <= lo <= hi <= 1.0
+
+
+def test_critical_rule_warnings_stand_unless_the_judge_is_confident() -> None:
+    critical = "Our stem cell therapy cures MS in patients at every one of the clinics we run across the country."
+    milder = "Our stem cell treatment has a 92% success rate among the patients we treated over the last five years."
+    judge = FakeJudge(0.35, veto_below=0.5, veto_below_critical=0.3, rule_weight=0.0)
+    [f] = Checker(judge=judge).check(critical).warnings
+    assert f.severity.value == "critical" and f.evidence.judge.decision == "confirmed"
+    report = Checker(judge=judge).check(milder, include_all=True)
+    assert report.findings and all(f.severity.value != "critical" for f in report.findings)
+    assert not report.warnings and report.findings[0].evidence.judge.decision == "vetoed"
+
+
+def test_a_rule_match_that_is_most_of_the_sentence_is_not_vetoed() -> None:
+    assert decide(0.5, 0.01, 0.5, 0.9, words=13, words_beyond_match=6) is Decision.keep_rules
+    assert decide(0.5, 0.01, 0.5, 0.9, words=13, words_beyond_match=8) is Decision.veto_rules
+    text = "Every patient with MS is a candidate, including primary and secondary progressive MS."
+    report = Checker(judge=FakeJudge(0.01)).check(text)
+    assert [f.category for f in report.warnings] == ["candidacy"]
+    assert report.warnings[0].evidence.judge.decision == "confirmed"
 
 
 def test_short_plain_claims_are_not_vetoed() -> None:
