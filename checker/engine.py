@@ -14,6 +14,7 @@ from .assertion import AssertionClassifier, clause_spans
 from .chunking import Chunk, split_chunks
 from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
 from .decide import Decision, combined, decide
+from .spans import DisjointSpans
 from .judge import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
 from .models import (
     WARNING_ASSERTIONS, Assertion, Evidence, Finding, JudgeEvidence, JudgeInfo, JudgeNeighbour, Report, Severity, Source,
@@ -345,13 +346,12 @@ def _best_per_category(cands: list[_Candidate]) -> list[_Candidate]:
         return (warn, c.raw.rule.severity.rank, c.confidence, c.n_end - c.n_start)
 
     kept: list[_Candidate] = []
+    taken: dict[str, DisjointSpans] = {}
     for c in sorted(cands, key=rank, reverse=True):
-        cat = c.raw.rule.id.split(".", 1)[0]
-        if any(
-            k.raw.rule.id.split(".", 1)[0] == cat and k.n_start < c.n_end and c.n_start < k.n_end
-            for k in kept
-        ):
+        spans = taken.setdefault(c.raw.rule.id.split(".", 1)[0], DisjointSpans())
+        if spans.overlaps(c.n_start, c.n_end):
             continue
+        spans.add(c.n_start, c.n_end)
         kept.append(c)
     kept.sort(key=lambda c: (c.n_start, c.n_end))
     return kept

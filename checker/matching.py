@@ -16,6 +16,7 @@ from spacy.tokens import Doc, Span
 
 from .pack import RulePack
 from .pack_schema import Rule
+from .spans import DisjointSpans
 from .token_matcher import TokenMatcher
 
 # Keys of the auxiliary matcher: "<kind>\t<owner>" where owner is a rule id or
@@ -115,10 +116,10 @@ def longest_per_rule(matches: Iterable[RawMatch]) -> list[RawMatch]:
     kept: list[RawMatch] = []
     for group in by_rule.values():
         group.sort(key=lambda m: (-(m.end - m.start), m.start))
-        taken: list[RawMatch] = []
+        taken = DisjointSpans()
         for m in group:
-            if all(m.end <= t.start or m.start >= t.end for t in taken):
-                taken.append(m)
-        kept.extend(taken)
+            if not taken.overlaps(m.start, m.end):
+                taken.add(m.start, m.end)
+                kept.append(m)
     kept.sort(key=lambda m: (m.start, m.end))
     return kept

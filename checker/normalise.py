@@ -616,6 +616,32 @@ def _delete(
     return "".join(parts), new_starts, new_ends
 
 
+# No word is this long: a longer run of non-space characters ("&&&&...", a pasted blob) is
+# broken by turning one character in every MAX_RUN into a space, a punctuation mark where
+# one is near. spaCy's tokenizer strips a giant token one affix at a time, in time
+# quadratic in its length (20,000 "&" took 37 s and held the interpreter lock); runs of at
+# most MAX_RUN characters keep that bounded. One character becomes one, so the offset map
+# is untouched.
+MAX_RUN = 100
+_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_RUN + 1))
+
+
+def _break_long_runs(text: str) -> str:
+    chars: list[str] | None = None
+    for m in _LONG_RUN.finditer(text):
+        if chars is None:
+            chars = list(text)
+        i, end = m.start(), m.end()
+        while end - i > MAX_RUN:
+            cut = i + MAX_RUN
+            k = cut
+            while k > i + MAX_RUN // 2 and text[k].isalnum():  # bounded look-back for a mark
+                k -= 1
+            chars[k if not text[k].isalnum() else cut] = " "
+            i = (k if not text[k].isalnum() else cut) + 1
+    return text if chars is None else "".join(chars)
+
+
 def normalise(text: str) -> Normalised:
     """Normalise ``text`` against evasion tricks, keeping an exact offset map."""
     if text.isascii():
@@ -624,10 +650,10 @@ def normalise(text: str) -> Normalised:
         n = len(text)
         dels = _collapse_deletions(text)
         if not dels:
-            return Normalised(text, range(n), range(1, n + 1), text)
+            return Normalised(_break_long_runs(text), range(n), range(1, n + 1), text)
         ident = _identity(n + 1)
         out, starts, ends = _delete(text, ident, ident[1:], dels)
-        return Normalised(out, starts, ends, text)
+        return Normalised(_break_long_runs(out), starts, ends, text)
 
     mid, starts, ends, fold_ranges = _nfkc_stage(text)
     mid = _fold_stage(mid, fold_ranges)
@@ -638,4 +664,4 @@ def normalise(text: str) -> Normalised:
             ident = _identity(len(text) + 1)
             starts, ends = ident, ident[1:]
         mid, starts, ends = _delete(mid, starts, ends, dels)
-    return Normalised(mid, starts, ends, text)
+    return Normalised(_break_long_runs(mid), starts, ends, text)

@@ -382,3 +382,45 @@ def test_combining_mark_on_lookalike_keeps_map() -> None:
     n = normalise(src)
     assert len(n.text) == len(n.starts) == len(n.ends)
     assert n.to_original(0, len(n.text)) == (0, len(src))
+
+
+# -- giant tokens --------------------------------------------------------------------------
+
+GIANT = st.text(alphabet=st.sampled_from(list("&a;/-.é1 ")), min_size=0, max_size=900)
+
+
+@given(GIANT)
+@settings(max_examples=200, deadline=None)
+def test_no_run_of_non_space_outlasts_max_run(text: str) -> None:
+    """The tokenizer never sees a token longer than MAX_RUN (its cost on one is quadratic),
+    and breaking runs keeps the text's length and its offset map."""
+    import re
+
+    from checker.normalise import MAX_RUN
+
+    plain = text.replace(" ", "")  # one long run, whatever the alphabet drew
+    for src in (text, plain, plain * 3):
+        out = normalise(src)
+        assert all(len(w) <= MAX_RUN for w in re.findall(r"\S+", out.text))
+        assert len(out.starts) == len(out.ends) == len(out.text)
+
+
+def test_long_runs_break_at_a_mark_and_leave_words_alone() -> None:
+    from checker.normalise import MAX_RUN
+
+    word = "a" * MAX_RUN
+    assert normalise(word).text == word  # a run of MAX_RUN is left as it is
+    url = "https://example.org/" + "b" * 60 + "/" + "c" * 150
+    out = normalise(url).text
+    head = "https://example.org/" + "b" * 60
+    assert out.startswith(head + " ") and out.replace(" ", "/", 1)[: len(head) + 1] == head + "/"  # broken at the "/"
+    assert out.replace(" ", "/", 1)[len(head) + 1 :].replace(" ", "") == "c" * 149  # then by length
+    assert normalise("&" * 1000).text.count(" ") == 1000 // (MAX_RUN + 1)
+
+
+def test_a_claim_after_a_giant_token_is_found_at_its_original_offsets() -> None:
+    from checker.engine import rules_checker
+
+    text = "&" * 20000 + " Stem cells cure MS."
+    [f] = rules_checker().check(text).warnings
+    assert text[f.start : f.end] == f.text == "cure MS"
