@@ -595,8 +595,9 @@ def _collapse_deletions(text: str) -> list[int]:
     return dels
 
 
-# After a dotted initialism: the next word is lowercase, or a clause mark.
-_SENTENCE_GOES_ON = re.compile(r"\s{0,4}[a-z]|[,;:]")
+# After a dotted initialism: the next word is lowercase, a clause mark, or a hyphen that
+# joins it to the next word ("F.D.A.-approved": no sentence ends in ".-").
+_SENTENCE_GOES_ON = re.compile(r"\s{0,4}[a-z]|[,;:\-]")
 
 
 def _delete(

@@ -424,3 +424,14 @@ def test_a_claim_after_a_giant_token_is_found_at_its_original_offsets() -> None:
     text = "&" * 20000 + " Stem cells cure MS."
     [f] = rules_checker().check(text).warnings
     assert text[f.start : f.end] == f.text == "cure MS"
+
+
+def test_dotted_initialism_joined_by_a_hyphen() -> None:
+    from checker.engine import rules_checker
+
+    assert normalise("Our F.D.A.-approved cells").text == "Our FDA-approved cells"
+    text = "Our F.D.A.-approved stem cell therapy is available for MS."
+    [f] = rules_checker().check(text).warnings
+    assert f.category == "fda-approval" and text[f.start : f.end] == f.text == "F.D.A.-approved"
+    # a spaced dash after a sentence-final initialism still ends nothing early
+    assert normalise("It was rejected by the F.D.A. - a blow.").text == "It was rejected by the FDA. - a blow."
