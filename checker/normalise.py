@@ -600,6 +600,22 @@ def _collapse_deletions(text: str) -> list[int]:
 _SENTENCE_GOES_ON = re.compile(r"\s{0,4}[a-z]|[,;:\-]")
 
 
+# Letters strung on a symbol or emoji ("c✨u✨r✨e✨s", "F★D★A"): >= 3 single letters with
+# one and the same separator between each pair, a character of a Symbol category.
+_SYMBOL_SPACED = re.compile(r"(?<![^\W\d_])[A-Za-z](?P<sep>[^\w\s])(?:[A-Za-z](?P=sep))+[A-Za-z](?![^\W\d_])")
+
+
+def _symbol_deletions(text: str) -> list[int]:
+    """Indices of the symbols that string single letters together (step 4, emoji)."""
+    dels: list[int] = []
+    for m in _SYMBOL_SPACED.finditer(text):
+        sep = m.group("sep")
+        if sep.isascii() or not unicodedata.category(sep).startswith("S"):
+            continue  # ASCII separators are the letter-spaced and dotted rules' business
+        dels.extend(i for i in range(m.start(), m.end()) if text[i] == sep)
+    return dels
+
+
 def _delete(
     text: str, starts: Sequence[int], ends: Sequence[int], dels: list[int]
 ) -> tuple[str, array[int], array[int]]:
@@ -658,7 +674,7 @@ def normalise(text: str) -> Normalised:
 
     mid, starts, ends, fold_ranges = _nfkc_stage(text)
     mid = _fold_stage(mid, fold_ranges)
-    dels = _collapse_deletions(mid)
+    dels = sorted(set(_collapse_deletions(mid)) | set(_symbol_deletions(mid)))
     if dels:
         if isinstance(starts, range):
             # Still identity: slice arrays (memcpy) rather than ranges.

@@ -435,3 +435,32 @@ def test_dotted_initialism_joined_by_a_hyphen() -> None:
     assert f.category == "fda-approval" and text[f.start : f.end] == f.text == "F.D.A.-approved"
     # a spaced dash after a sentence-final initialism still ends nothing early
     assert normalise("It was rejected by the F.D.A. - a blow.").text == "It was rejected by the FDA. - a blow."
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("Our cells c✨u✨r✨e✨s MS.", "Our cells cures MS."),
+    ("It is F★D★A-approved.", "It is FDA-approved."),
+    ("s\u2764t\u2764o\u2764p your drugs", "stop your drugs"),
+])
+def test_letters_strung_on_a_symbol_are_joined(src: str, expected: str) -> None:
+    out = normalise(src)
+    assert out.text == expected
+    assert out.original[slice(*out.to_original(0, len(out.text)))] == src
+
+
+@pytest.mark.parametrize("src", [
+    "Rated ★★★★ by 300 patients.",  # no letters between the stars
+    "I ❤ MS research and ❤ my family.",  # words, not single letters
+    "Pair a✨b only.",  # two letters are not a strung word
+    "x✨y★z",  # the separator must be one and the same
+])
+def test_symbols_between_words_are_left_alone(src: str) -> None:
+    assert normalise(src).text == src
+
+
+def test_a_claim_strung_on_emoji_is_found_at_its_original_offsets() -> None:
+    from checker.engine import rules_checker
+
+    text = "Our protocol c✨u✨r✨e✨s MS."
+    [f] = rules_checker().check(text).warnings
+    assert f.category == "cure-claim" and text[f.start : f.end] == f.text == "c✨u✨r✨e✨s MS"
