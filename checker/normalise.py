@@ -654,8 +654,10 @@ def _break_long_runs(text: str) -> str:
             k = cut
             while k > i + MAX_RUN // 2 and text[k].isalnum():  # bounded look-back for a mark
                 k -= 1
-            chars[k if not text[k].isalnum() else cut] = " "
-            i = (k if not text[k].isalnum() else cut) + 1
+            if text[k].isalnum():  # no mark near: cut at the limit
+                k = cut
+            chars[k] = " "
+            i = k + 1
     return text if chars is None else "".join(chars)
 
 

@@ -165,9 +165,14 @@ RULE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 MAX_VETO = 0.5
 
 
+def _logit(x: np.ndarray, eps: float) -> np.ndarray:
+    x = np.clip(x, eps, 1 - eps)
+    return np.log(x / (1 - x))
+
+
 def _combined(p: np.ndarray, r: np.ndarray, w: float) -> np.ndarray:
-    lg = lambda x: np.log(np.clip(x, 1e-4, 1 - 1e-4) / (1 - np.clip(x, 1e-4, 1 - 1e-4)))  # noqa: E731
-    return 1.0 / (1.0 + np.exp(-(lg(p) + w * lg(np.nan_to_num(r, nan=0.5)))))
+    """checker.decide.combined, vectorised."""
+    return 1.0 / (1.0 + np.exp(-(_logit(p, 1e-4) + w * _logit(np.nan_to_num(r, nan=0.5), 1e-4))))
 
 
 # A rule of critical severity (cure, FDA approval, no risk, stop your medication) takes a
@@ -244,10 +249,9 @@ class Calibration:
     calibrated value, so a threshold could only take or leave them all."""
 
     def __init__(self, raw: np.ndarray, y: np.ndarray, lo: float = 0.01, hi: float = 0.99):
-        z = np.log(np.clip(raw, 1e-6, 1 - 1e-6) / (1 - np.clip(raw, 1e-6, 1 - 1e-6)))
-        lr = LogisticRegression(C=1e4, max_iter=1000).fit(z[:, None], y)
+        lr = LogisticRegression(C=1e4, max_iter=1000).fit(_logit(raw, 1e-6)[:, None], y)
         self.X_thresholds_ = np.linspace(0.0, 1.0, 2001)
-        zx = np.log(np.clip(self.X_thresholds_, 1e-6, 1 - 1e-6) / (1 - np.clip(self.X_thresholds_, 1e-6, 1 - 1e-6)))
+        zx = _logit(self.X_thresholds_, 1e-6)
         self.y_thresholds_ = np.clip(1 / (1 + np.exp(-(lr.coef_[0, 0] * zx + lr.intercept_[0]))), lo, hi)
         self.slope, self.intercept = float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
