@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         log_level=args.log_level,
         access_log=args.access_log,
         server_header=False,
+        # SIGTERM: stop accepting, give requests in flight this long, then exit.
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
     )
     return 0
 

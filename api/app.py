@@ -4,10 +4,13 @@ Run with ``python -m api`` (see ``api/__main__.py``) or ``uvicorn api.app:app``.
 
 Layers, outermost first: CORS -> catch-all (JSON 500, logged without text) ->
 rate limit (/v1/*) -> JSON body guard (415/413/400 for the check endpoints) ->
-FastAPI routing and validation (404/405/422).  The rule pack and NLP pipeline
-are loaded once in the lifespan (then frozen out of the garbage collector's
-full scans); checks run on worker threads (at most
-STEMCHECK_CHECK_THREADS at once) so the event loop keeps serving other requests.
+FastAPI routing and validation (404/405/422).
+
+Checks run in STEMCHECK_CHECK_PROCESSES worker processes (api/checkpool.py), each with the
+pipeline loaded once; a check that overruns STEMCHECK_CHECK_TIMEOUT, or whose client leaves,
+has its worker stopped and replaced, and this process stays free for every other request.
+With 0 check processes, checks run on threads here instead (at most STEMCHECK_CHECK_THREADS
+at once), and the budget is only tested between chunks.
 """
 
 from __future__ import annotations
@@ -27,29 +30,27 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 
 from checker import __version__
+from checker.deadline import CheckTimeout, deadline_after
 from checker.engine import Checker, default_checker
-from checker.models import Severity
 
 from .bodyguard import JsonBodyGuard
+from .catalogue import Catalogue, build_catalogue
+from .checkpool import CheckPool, ClientGone, WorkerLost
 from .errors import ApiError, CatchAllMiddleware, error_body, error_responses, install_error_handlers
 from .models import (
     BatchRequest,
     BatchResponse,
-    CategoryOut,
     CheckRequest,
     CheckResponse,
     DocumentsResponse,
     HealthResponse,
     InfoResponse,
-    Limits,
     RuleDetail,
-    RuleExamples,
     RulesResponse,
-    RuleSummary,
     SegmentsResponse,
 )
 from .ratelimit import RateLimitMiddleware, TokenBucketLimiter
-from .service import CheckService
+from .service import CheckService, log_request_text
 from .settings import Settings
 
 logger = logging.getLogger("stemcheck.api")
@@ -106,15 +107,22 @@ def create_app(settings: Settings | None = None, *, checker_factory: Callable[[]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        _state(app)  # load the pipeline and rule pack once, before serving
-        await anyio.to_thread.run_sync(_warm_up, app.state.service)
+        # Load the pipeline and rule pack once (in the check workers, or here), before serving.
+        state = await anyio.to_thread.run_sync(_state, app)
+        if state.service is not None:
+            await anyio.to_thread.run_sync(_warm_up, state.service)
         # The pipeline, vocabulary and compiled patterns are ~200k long-lived objects;
         # every full (generation 2) garbage collection would scan them all, an ~90 ms
         # pause in the middle of some request.  Freezing moves them out of the
         # collector's view (they live as long as the process anyway).
         gc.collect()
         gc.freeze()
-        yield
+        try:
+            yield
+        finally:
+            if state.pool is not None:
+                # Requests in flight have been drained by now (uvicorn's graceful shutdown).
+                await anyio.to_thread.run_sync(state.pool.close, 2.0)
 
     app = FastAPI(
         title="stemcheck API",
@@ -158,20 +166,39 @@ def create_app(settings: Settings | None = None, *, checker_factory: Callable[[]
 
 
 class _State:
-    def __init__(self, service: CheckService, limiter: anyio.CapacityLimiter) -> None:
+    """Where checks run: ``pool`` (worker processes) or ``service`` on threads bounded by
+    ``limiter``; and the rule pack's read-only answers."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        pool: CheckPool | None = None,
+        service: CheckService | None = None,
+        limiter: anyio.CapacityLimiter | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.pool = pool
         self.service = service
         self.limiter = limiter
 
 
 def _state(app: FastAPI) -> _State:
-    """The loaded checker and the check-thread limiter (built on first need)."""
+    """The loaded checker (built on first need: in the lifespan, or at the first request
+    of an app run without one). Blocks while it loads."""
     state = getattr(app.state, "loaded", None)
     if state is None:
         settings: Settings = app.state.settings
-        checker = app.state.checker_factory()
-        state = _State(CheckService(checker, settings), anyio.CapacityLimiter(settings.check_threads))
+        if settings.check_processes > 0:
+            pool = CheckPool(app.state.checker_factory, settings)
+            state = _State(pool.catalogue(), pool=pool)
+        else:
+            checker = app.state.checker_factory()
+            state = _State(
+                build_catalogue(checker, settings),
+                service=CheckService(checker, settings),
+                limiter=anyio.CapacityLimiter(settings.check_threads),
+            )
         app.state.loaded = state
-        app.state.service = state.service
     return state
 
 
@@ -186,11 +213,35 @@ def _timed(fn: Callable, *args: Any) -> tuple[bytes, float]:
     return data, time.perf_counter() - t0
 
 
-async def _run(request: Request, fn: Callable, *args: Any) -> Response:
-    """Run a check on a worker thread; Server-Timing tells how long the work itself took
-    (checking, filtering and serializing), so clients can tell it from network/queue time."""
+async def _run(request: Request, method: str, body: Any) -> Response:
+    """Run ``CheckService.<method>(body)`` within the check budget, in a worker process (or
+    on a thread); Server-Timing tells how long the work itself took (checking, filtering and
+    serializing), so clients can tell it from network and queue time."""
     state = _state(request.app)
-    data, seconds = await anyio.to_thread.run_sync(_timed, fn, *args, limiter=state.limiter)
+    settings: Settings = request.app.state.settings
+    deadline = deadline_after(settings.check_timeout_s)  # the budget counts the queue too
+    if settings.log_text:
+        log_request_text(body)
+    try:
+        if state.pool is not None:
+            data, seconds = await state.pool.check(
+                method, body, deadline=deadline, disconnected=request.is_disconnected
+            )
+        else:
+            fn = getattr(state.service, method)
+            data, seconds = await anyio.to_thread.run_sync(_timed, fn, body, deadline, limiter=state.limiter)
+    except CheckTimeout:
+        raise ApiError(
+            503, "check_timeout",
+            f"The check took longer than its budget of {settings.check_timeout_s:g} s and was stopped. "
+            "Send less text per request (for example a page's sections one by one).",
+        ) from None
+    except ClientGone:
+        logger.info("client left during a check; its work was stopped")
+        return Response(status_code=499)  # nobody is listening; nginx's "client closed request"
+    except WorkerLost as exc:
+        logger.error("check worker lost: %s", exc)
+        raise ApiError(500, "internal_error", "The check stopped unexpectedly on our side; please retry.") from None
     response = _json(data)
     response.headers["Server-Timing"] = f"check;dur={seconds * 1000:.2f}"
     return response
@@ -203,7 +254,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         tags=["check"],
         summary="Check one text or HTML page",
         response_model=CheckResponse,
-        responses={**_ok(_example(CheckResponse)), **error_responses(400, 413, 415, 422, 429)},
+        responses={**_ok(_example(CheckResponse)), **error_responses(400, 413, 415, 422, 429, 503)},
         description=(
             "Send exactly one of `text` or `html`. Returns the checker's Report: warnings (or, with "
             "`include_all`, every match), filtered by `categories` / `exclude_categories` / "
@@ -239,7 +290,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
             }
         ),
     ) -> Response:
-        return await _run(request, _state(request.app).service.check, body)
+        return await _run(request, "check", body)
 
     @app.post(
         "/v1/check/batch",
@@ -258,7 +309,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
                     }
                 },
             },
-            **error_responses(400, 413, 415, 422, 429),
+            **error_responses(400, 413, 415, 422, 429, 503),
         },
         description=(
             "Send exactly one of `segments` or `documents`.\n\n"
@@ -291,7 +342,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
             }
         ),
     ) -> Response:
-        return await _run(request, _state(request.app).service.batch, body)
+        return await _run(request, "batch", body)
 
     # -- rules -----------------------------------------------------------------------
     @app.get(
@@ -302,19 +353,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         responses={**_ok(_example(RulesResponse)), **error_responses(429)},
     )
     async def rules(request: Request) -> Response:
-        data = getattr(request.app.state, "rules_json", None)
-        if data is None:
-            pack = _state(request.app).service.checker.pack
-            out = RulesResponse(
-                rule_pack=pack.info,
-                categories=[
-                    CategoryOut(name=name, caution=m.caution, title=m.title, summary=m.summary)
-                    for name, m in pack.meta.categories.items()
-                ],
-                rules=[_rule_summary(pack, r) for r in pack.rules],
-            )
-            data = request.app.state.rules_json = out.model_dump_json().encode()
-        return _json(data)
+        return _json(_state(request.app).catalogue.rules)
 
     @app.get(
         "/v1/rules/{rule_id}",
@@ -324,21 +363,10 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         responses={**_ok(_example(RuleDetail)), **error_responses(404, 429)},
     )
     async def rule(request: Request, rule_id: str) -> Response:
-        pack = _state(request.app).service.checker.pack
-        r = pack.rule(rule_id)
-        if r is None:
+        data = _state(request.app).catalogue.rule_details.get(rule_id)
+        if data is None:
             raise ApiError(404, "rule_not_found", f"No rule {rule_id!r}. GET /v1/rules lists them.")
-        base = _rule_summary(pack, r)
-        detail = RuleDetail(
-            **base.model_dump(),
-            confidence=r.confidence,
-            explanation=r.explanation,
-            suggestion=r.suggestion,
-            sources=[{"title": s.title, "url": s.url} for s in pack.sources_for(r)],
-            examples=RuleExamples(fire=r.examples.fire_texts, not_fire=list(r.examples.not_fire)),
-            patterns=list(r.patterns),
-        )
-        return _json(detail.model_dump_json().encode())
+        return _json(data)
 
     # -- meta ------------------------------------------------------------------------
     @app.get(
@@ -349,23 +377,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         responses={**_ok(_example(InfoResponse)), **error_responses(429)},
     )
     async def info(request: Request) -> Response:
-        pack = _state(request.app).service.checker.pack
-        s: Settings = request.app.state.settings
-        out = InfoResponse(
-            checker_version=__version__,
-            rule_pack=pack.info,
-            judge=_state(request.app).service.checker.judge_info,
-            categories=list(pack.categories),
-            severities=sorted(Severity, key=lambda v: v.rank),
-            limits=Limits(
-                max_body_bytes=s.max_body_bytes,
-                max_segments=s.max_segments,
-                max_documents=s.max_documents,
-                rate_limit_per_minute=s.rate_limit_per_minute,
-                rate_burst=s.rate_burst,
-            ),
-        )
-        return _json(out.model_dump_json().encode())
+        return _json(_state(request.app).catalogue.info)
 
     health = b'{"status":"ok"}'
 
@@ -378,19 +390,6 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
     )
     async def healthz() -> Response:
         return _json(health)
-
-
-def _rule_summary(pack, r) -> RuleSummary:
-    cat = pack.category_of(r.id)
-    meta = pack.meta.categories[cat.category]
-    return RuleSummary(
-        id=r.id,
-        category=cat.category,
-        caution=cat.caution,
-        caution_title=meta.title,
-        severity=r.severity,
-        message=r.message,
-    )
 
 
 # -- the web page for patient advocates ---------------------------------------------------

@@ -18,6 +18,7 @@ value, which may be a whole page of text).  Status codes and their ``code``:
 422   invalid_html              HTML the extractor refuses (e.g. nested too deeply).
 429   rate_limited              Too many requests; ``Retry-After`` says when to retry.
 500   internal_error            A bug on our side (logged without the submitted text).
+503   check_timeout             The check ran past STEMCHECK_CHECK_TIMEOUT and was stopped.
 ====  ========================  ==============================================
 """
 
@@ -74,6 +75,15 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers
         self.details = details
+
+    def __reduce__(self):
+        # Raised inside check worker processes and sent back pickled: rebuild it whole
+        # (the default would call __init__ with the message alone).
+        return (_rebuild_api_error, (self.status, self.code, self.message, self.headers, self.details))
+
+
+def _rebuild_api_error(status, code, message, headers, details) -> ApiError:
+    return ApiError(status, code, message, headers=headers, details=details)
 
 
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -206,6 +216,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: ("validation_error", "Invalid request: body: give exactly one of 'text' or 'html'"),
         429: ("rate_limited", "Too many requests; retry after 2 seconds."),
         500: ("internal_error", "Internal error; it has been logged. Please report it."),
+        503: ("check_timeout", "The check took longer than its budget of 10 s and was stopped. Send less text per request."),
     }
     descriptions = {
         400: "Malformed JSON or invalid UTF-8 body",
@@ -216,6 +227,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Validation error",
         429: "Rate limited (see Retry-After)",
         500: "Internal error (a bug)",
+        503: "The check ran past its time budget (STEMCHECK_CHECK_TIMEOUT) and was stopped",
     }
     out: dict[int | str, dict[str, Any]] = {}
     for s in statuses:

@@ -494,6 +494,7 @@ class Limits(BaseModel):
     max_documents: int
     rate_limit_per_minute: int = Field(description="Per client IP and worker; 0 = no limit.")
     rate_burst: int
+    check_timeout_s: float = Field(description="Seconds one check may take; past it, 503 `check_timeout`.")
 
 
 class InfoResponse(BaseModel):
@@ -520,6 +521,7 @@ class InfoResponse(BaseModel):
                         "max_documents": 100,
                         "rate_limit_per_minute": 120,
                         "rate_burst": 30,
+                        "check_timeout_s": 10.0,
                     },
                 }
             ]

@@ -79,30 +79,23 @@ class CheckService:
         self.settings = settings
         self.categories = list(checker.pack.categories)
 
-    def _log_text(self, kind: str, text: str) -> None:
-        if self.settings.log_text:
-            cut = text[:_LOGGED_CHARS]
-            logger.info("check %s (%d chars): %r%s", kind, len(text), cut, "…" if len(text) > len(cut) else "")
-
     # -- /v1/check ---------------------------------------------------------------
-    def check(self, req: CheckRequest) -> bytes:
+    def check(self, req: CheckRequest, deadline: float | None = None) -> bytes:
         filt = FindingFilter(req, self.categories)
         if req.html is not None:
-            self._log_text("html", req.html)
             extracted = _extract(req.html)
-            report = self.checker.check(extracted.text, include_all=req.include_all)
+            report = self.checker.check(extracted.text, include_all=req.include_all, deadline=deadline)
             add_html_offsets(report, extracted)
             kind, checked_text = "html", extracted.text
         else:
-            self._log_text("text", req.text or "")
-            report = self.checker.check(req.text or "", include_all=req.include_all)
+            report = self.checker.check(req.text or "", include_all=req.include_all, deadline=deadline)
             kind, checked_text = "text", req.text
         report = filt.apply(report, req.include_all)
         out = _with_input(CheckResponse, report, kind, checked_text if req.include_text else None)
         return out.model_dump_json().encode()
 
     # -- /v1/check/batch -----------------------------------------------------------
-    def batch(self, req: BatchRequest) -> bytes:
+    def batch(self, req: BatchRequest, deadline: float | None = None) -> bytes:
         filt = FindingFilter(req, self.categories)
         if req.segments is not None:
             if len(req.segments) > self.settings.max_segments:
@@ -111,7 +104,7 @@ class CheckService:
                     f"{len(req.segments):,} segments is more than the limit of {self.settings.max_segments:,}; "
                     "split the page into several requests.",
                 )
-            return self._segments(req.segments, filt, req.include_all).model_dump_json().encode()
+            return self._segments(req.segments, filt, req.include_all, deadline).model_dump_json().encode()
         docs = req.documents or []
         if len(docs) > self.settings.max_documents:
             raise ApiError(
@@ -119,9 +112,11 @@ class CheckService:
                 f"{len(docs):,} documents is more than the limit of {self.settings.max_documents:,}; "
                 "send them in several requests.",
             )
-        return self._documents(req, filt).model_dump_json().encode()
+        return self._documents(req, filt, deadline).model_dump_json().encode()
 
-    def _segments(self, segments: list[Segment], filt: FindingFilter, include_all: bool) -> SegmentsResponse:
+    def _segments(
+        self, segments: list[Segment], filt: FindingFilter, include_all: bool, deadline: float | None
+    ) -> SegmentsResponse:
         # Group by block in order of first appearance; a segment without a block
         # is a block of its own (keys are tagged so ids of the two kinds never clash).
         groups: dict[tuple[str, str], list[Segment]] = {}
@@ -129,14 +124,11 @@ class CheckService:
             key = ("b", seg.block) if seg.block is not None else ("s", seg.id)
             groups.setdefault(key, []).append(seg)
         texts = ["".join(s.text for s in group) for group in groups.values()]
-        if self.settings.log_text:
-            for text in texts:
-                self._log_text("segment block", text)
 
         findings: list[SegmentFinding] = []
         blocks: list[BlockResult] = []
         sentences = 0
-        reports = self.checker.check_many(texts, include_all=include_all)
+        reports = self.checker.check_many(texts, include_all=include_all, deadline=deadline)
         for (key, group), report in zip(groups.items(), reports):
             sentences += report.summary.sentences
             report = filt.apply(report, include_all)
@@ -165,24 +157,22 @@ class CheckService:
             include_all=include_all,
         )
 
-    def _documents(self, req: BatchRequest, filt: FindingFilter) -> DocumentsResponse:
+    def _documents(self, req: BatchRequest, filt: FindingFilter, deadline: float | None) -> DocumentsResponse:
         docs = req.documents or []
         prepared: list[tuple[str, ExtractedHtml | None]] = []
         for doc in docs:
             if doc.html is not None:
-                self._log_text(f"document {doc.id!r} html", doc.html)
                 try:
                     extracted = extract_html(doc.html)
                 except HtmlInputError as exc:
                     raise ApiError(422, "invalid_html", f"Document {doc.id!r}: {exc}") from None
                 prepared.append((extracted.text, extracted))
             else:
-                self._log_text(f"document {doc.id!r} text", doc.text or "")
                 prepared.append((doc.text or "", None))
         results: list[DocumentResult] = []
         all_findings: list[Finding] = []
         sentences = 0
-        reports = self.checker.check_many((t for t, _ in prepared), include_all=req.include_all)
+        reports = self.checker.check_many((t for t, _ in prepared), include_all=req.include_all, deadline=deadline)
         for doc, (_, extracted), report in zip(docs, prepared, reports):
             if extracted is not None:
                 add_html_offsets(report, extracted)
@@ -203,6 +193,24 @@ class CheckService:
             checker_version=overall.checker_version,
             include_all=req.include_all,
         )
+
+
+def log_request_text(req: CheckRequest | BatchRequest) -> None:
+    """The opt-in text log (STEMCHECK_LOG_TEXT): each submitted text, cut to its first
+    2,000 characters. Called in the server process, whose logging is configured (check
+    workers' is not)."""
+    if isinstance(req, CheckRequest):
+        items = [("html", req.html)] if req.html is not None else [("text", req.text or "")]
+    elif req.segments is not None:
+        items = [(f"segment {s.id!r}", s.text) for s in req.segments]
+    else:
+        items = [
+            (f"document {d.id!r} {'html' if d.html is not None else 'text'}", d.html if d.html is not None else d.text or "")
+            for d in req.documents or []
+        ]
+    for kind, text in items:
+        cut = text[:_LOGGED_CHARS]
+        logger.info("check %s (%d chars): %r%s", kind, len(text), cut, "…" if len(text) > len(cut) else "")
 
 
 def _extract(html: str) -> ExtractedHtml:

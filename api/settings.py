@@ -21,8 +21,19 @@ STEMCHECK_CORS_ORIGINS             *            Comma-separated origins allowed 
                                                 are ever allowed). Entries may contain ``*`` as
                                                 a wildcard, e.g. ``chrome-extension://*``.
                                                 Set to an empty string to disable CORS.
-STEMCHECK_CHECK_THREADS            4            Checks running at once per worker, on worker
-                                                threads off the event loop.
+STEMCHECK_CHECK_PROCESSES          2            Check worker processes per server worker: checks
+                                                run there, one at a time each, and a worker is
+                                                stopped and replaced when its check overruns or
+                                                its client leaves. 0 = check on threads in the
+                                                server process (the budget is then only tested
+                                                between chunks, and nothing can be stopped).
+STEMCHECK_CHECK_THREADS            4            With 0 check processes: checks running at once,
+                                                on threads off the event loop.
+STEMCHECK_CHECK_TIMEOUT            10           Seconds one check request may take, queueing
+                                                included; past it the answer is 503
+                                                ``check_timeout`` and the work is stopped.
+STEMCHECK_SHUTDOWN_TIMEOUT         10           On SIGTERM: seconds in-flight requests get to
+                                                finish before the server exits.
 STEMCHECK_LOG_TEXT                 false        Opt-in: log (truncated) submitted text. Off by
                                                 default: text is never logged or stored.
 STEMCHECK_ACCESS_LOG               false        Uvicorn access log (method, path, status and
@@ -44,6 +55,9 @@ __all__ = ["Settings", "SettingsError"]
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+MAX_CHECK_PROCESSES = 64
+MIN_TIMEOUT_S = 0.05
+MAX_TIMEOUT_S = 3600.0
 
 
 class SettingsError(ValueError):
@@ -61,6 +75,19 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, m
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise SettingsError(f"{name} must be {bound}, not {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float, maximum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not minimum <= value <= maximum:  # also refuses nan
+        raise SettingsError(f"{name} must be between {minimum:g} and {maximum:g}, not {raw.strip()}")
     return value
 
 
@@ -98,7 +125,10 @@ class Settings:
     rate_limit_per_minute: int = 120
     rate_burst: int = 30
     cors_origins: tuple[str, ...] = field(default=("*",))
+    check_processes: int = 2
     check_threads: int = 4
+    check_timeout_s: float = 10.0
+    shutdown_timeout_s: float = 10.0
     log_text: bool = False
     access_log: bool = False
     log_level: str = "info"
@@ -107,6 +137,12 @@ class Settings:
         for name in ("max_body_bytes", "max_segments", "max_documents", "workers", "check_threads"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1")
+        if not 0 <= self.check_processes <= MAX_CHECK_PROCESSES:
+            raise SettingsError(f"check_processes must be between 0 and {MAX_CHECK_PROCESSES}")
+        if not MIN_TIMEOUT_S <= self.check_timeout_s <= MAX_TIMEOUT_S:
+            raise SettingsError(f"check_timeout_s must be between {MIN_TIMEOUT_S:g} and {MAX_TIMEOUT_S:g}")
+        if not 0 <= self.shutdown_timeout_s <= MAX_TIMEOUT_S:
+            raise SettingsError(f"shutdown_timeout_s must be between 0 and {MAX_TIMEOUT_S:g}")
         if self.rate_limit_per_minute < 0 or self.rate_burst < 1:
             raise SettingsError("rate_limit_per_minute must be >= 0 and rate_burst >= 1")
         if not 0 <= self.port <= 65535:
@@ -131,7 +167,14 @@ class Settings:
             rate_limit_per_minute=_int(env, "STEMCHECK_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute),
             rate_burst=_int(env, "STEMCHECK_RATE_BURST", d.rate_burst, minimum=1),
             cors_origins=_origins(env, "STEMCHECK_CORS_ORIGINS"),
+            check_processes=_int(env, "STEMCHECK_CHECK_PROCESSES", d.check_processes, maximum=MAX_CHECK_PROCESSES),
             check_threads=_int(env, "STEMCHECK_CHECK_THREADS", d.check_threads, minimum=1),
+            check_timeout_s=_float(
+                env, "STEMCHECK_CHECK_TIMEOUT", d.check_timeout_s, minimum=MIN_TIMEOUT_S, maximum=MAX_TIMEOUT_S
+            ),
+            shutdown_timeout_s=_float(
+                env, "STEMCHECK_SHUTDOWN_TIMEOUT", d.shutdown_timeout_s, minimum=0, maximum=MAX_TIMEOUT_S
+            ),
             log_text=_bool(env, "STEMCHECK_LOG_TEXT", d.log_text),
             access_log=_bool(env, "STEMCHECK_ACCESS_LOG", d.access_log),
             log_level=level,

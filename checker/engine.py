@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 from . import __version__
 from .assertion import AssertionClassifier, clause_spans
 from .chunking import Chunk, split_chunks
+from .deadline import enforce
 from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
 from .decide import Decision, combined, decide
 from .spans import DisjointSpans
@@ -70,13 +71,16 @@ class Checker:
         self._source_cache: dict[str, list[Source]] = {}
 
     # -- public -------------------------------------------------------------
-    def check(self, text: str, *, include_all: bool = False) -> Report:
-        return next(self.check_many([text], include_all=include_all))
+    def check(self, text: str, *, include_all: bool = False, deadline: float | None = None) -> Report:
+        return next(self.check_many([text], include_all=include_all, deadline=deadline))
 
     def check_many(
-        self, texts: Iterable[str], *, include_all: bool = False, batch_size: int = 64
+        self, texts: Iterable[str], *, include_all: bool = False, batch_size: int = 64,
+        deadline: float | None = None,
     ) -> Iterator[Report]:
-        """Stream reports, one per text, in order, through nlp.pipe."""
+        """Stream reports, one per text, in order, through nlp.pipe. With a ``deadline``
+        (time.monotonic() value), raises deadline.CheckTimeout once it has passed, tested
+        before each chunk is normalised and after each chunk is matched."""
 
         def chunks() -> Iterator[tuple[str, tuple[int, Chunk, Normalised, bool]]]:
             for idx, text in enumerate(texts):
@@ -86,6 +90,7 @@ class Checker:
                 if not pieces:
                     yield "", (idx, Chunk(0, ""), normalise(""), True)
                 for n, chunk in enumerate(pieces):
+                    enforce(deadline)
                     norm = normalise(chunk.text)
                     yield norm.text, (idx, chunk, norm, n == len(pieces) - 1)
 
@@ -97,6 +102,7 @@ class Checker:
             text = norm.text  # doc.text would rebuild the string from tokens
             sentences += sum(1 for s in doc.sents if text[s.start_char : s.end_char].strip())
             current.extend(self._findings(doc, chunk, norm))
+            enforce(deadline)
             if last:
                 original = "".join(original_parts)
                 _add_utf16(current, original)

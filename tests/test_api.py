@@ -330,7 +330,7 @@ def test_info(client):
     assert data["rule_pack"] == pack.info.model_dump()
     assert data["limits"] == {
         "max_body_bytes": 1_000_000, "max_segments": 5000, "max_documents": 100,
-        "rate_limit_per_minute": 0, "rate_burst": 30,
+        "rate_limit_per_minute": 0, "rate_burst": 30, "check_timeout_s": 10.0,
     }
     assert data["severities"] == ["low", "medium", "high", "critical"]
 
@@ -463,8 +463,9 @@ def test_cors_can_be_disabled():
 class _Broken:
     def __init__(self):
         self.pack = default_checker().pack
+        self.judge_info = None
 
-    def check(self, text, include_all=False):
+    def check(self, text, include_all=False, deadline=None):
         raise RuntimeError(f"boom while checking {text!r}")
 
     check_many = None
@@ -472,7 +473,9 @@ class _Broken:
 
 def test_internal_error_is_json_500_and_logged_without_text(caplog):
     secret = "Patient Jane Doe, 12 Example Road, says"
-    c = TestClient(create_app(BASE, checker_factory=_Broken))  # no lifespan: no warm-up
+    # No lifespan (no warm-up); on threads, since a test-module class cannot be sent to a
+    # check worker process.
+    c = TestClient(create_app(Settings(rate_limit_per_minute=0, check_processes=0), checker_factory=_Broken))
     with caplog.at_level(logging.DEBUG):
         r = c.post("/v1/check", json={"text": secret})
     _error(r, 500, "internal_error")
