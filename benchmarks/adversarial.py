@@ -48,6 +48,8 @@ SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
     "negation cue flood (not not ...)": lambda n: ("text", _repeat_to("not ", n) + "cures MS."),
     "NFKC expansion (U+FDFA)": lambda n: ("text", "\ufdfa" * (n // 3) + CLAIM),
     "many tiny blocks": lambda n: ("text", _repeat_to("Cures MS.\n\n", n)),
+    "leetspeak flood (5t0p cur3s ...)": lambda n: ("text", _repeat_to("5t0p cur3s 51de 4ppr0v3d a1b2c3 ", n) + CLAIM),
+    "symbol-strung letters (c✨u✨r✨e ...)": lambda n: ("text", _repeat_to("c✨u✨r✨e✨s ", n) + CLAIM),
 }
 
 

@@ -16,6 +16,7 @@ from .deadline import enforce
 from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
 from .decide import Decision, combined, decide
 from .spans import DisjointSpans
+from .leet import Deleeter
 from .judge import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
 from .models import (
     WARNING_ASSERTIONS, Assertion, Evidence, Finding, JudgeEvidence, JudgeInfo, JudgeNeighbour, Report, Severity, Source,
@@ -68,6 +69,7 @@ class Checker:
             self.pack = pack
             self.compiled = CompiledPack(pack, self.nlp)
         self.classifier = AssertionClassifier(self.pack.cues)
+        self.deleet = Deleeter(self.compiled.main.words())
         self._source_cache: dict[str, list[Source]] = {}
 
     # -- public -------------------------------------------------------------
@@ -91,7 +93,7 @@ class Checker:
                     yield "", (idx, Chunk(0, ""), normalise(""), True)
                 for n, chunk in enumerate(pieces):
                     enforce(deadline)
-                    norm = normalise(chunk.text)
+                    norm = normalise(chunk.text, self.deleet)
                     yield norm.text, (idx, chunk, norm, n == len(pieces) - 1)
 
         current: list[Finding] = []
@@ -113,7 +115,7 @@ class Checker:
     def candidates(self, text: str) -> list[tuple[str, Assertion, str]]:
         """Every rule match before same-category overlaps are merged, as
         (rule_id, assertion, matched text): for rule authors and tests."""
-        doc = self.nlp(normalise(text).text)
+        doc = self.nlp(normalise(text, self.deleet).text)
         return [
             (c.raw.rule.id, c.assertion, doc.text[c.n_start : c.n_end])
             for c in self._candidates(doc)

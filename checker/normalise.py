@@ -30,6 +30,8 @@ Pipeline (each step keeps the map):
    visibly continues (lowercase next word, comma...), so "the F.D.A. Next"
    keeps its sentence boundary while "F.D.A. approved" becomes "FDA
    approved".
+5. Optionally, leetspeak ("cur3s", "51de effects") is read back as letters, for words
+   the rule pack knows (checker/leet.py); one character becomes one.
 
 ASCII text without letter-spaced/dotted candidates takes a fast path with
 lazy identity maps (``range``); text whose characters all map 1:1 keeps
@@ -41,7 +43,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -600,8 +602,9 @@ def _collapse_deletions(text: str) -> list[int]:
 _SENTENCE_GOES_ON = re.compile(r"\s{0,4}[a-z]|[,;:\-]")
 
 
-# Letters strung on a symbol or emoji ("c✨u✨r✨e✨s", "F★D★A"): >= 3 single letters with
-# one and the same separator between each pair, a character of a Symbol category.
+# Letters strung on a symbol or emoji ("c✨u✨r✨e✨s", "F★D★A", "s•a•f•e"): >= 3 single
+# letters with one and the same separator between each pair, a non-ASCII character of a
+# Symbol or Punctuation category.
 _SYMBOL_SPACED = re.compile(r"(?<![^\W\d_])[A-Za-z](?P<sep>[^\w\s])(?:[A-Za-z](?P=sep))+[A-Za-z](?![^\W\d_])")
 
 
@@ -610,7 +613,7 @@ def _symbol_deletions(text: str) -> list[int]:
     dels: list[int] = []
     for m in _SYMBOL_SPACED.finditer(text):
         sep = m.group("sep")
-        if sep.isascii() or not unicodedata.category(sep).startswith("S"):
+        if sep.isascii() or unicodedata.category(sep)[0] not in "SP":
             continue  # ASCII separators are the letter-spaced and dotted rules' business
         dels.extend(i for i in range(m.start(), m.end()) if text[i] == sep)
     return dels
@@ -661,18 +664,26 @@ def _break_long_runs(text: str) -> str:
     return text if chars is None else "".join(chars)
 
 
-def normalise(text: str) -> Normalised:
-    """Normalise ``text`` against evasion tricks, keeping an exact offset map."""
+def normalise(text: str, deleet: Callable[[str], str] | None = None) -> Normalised:
+    """Normalise ``text`` against evasion tricks, keeping an exact offset map.
+
+    ``deleet`` (a checker.leet.Deleeter, which knows the rule pack's words) is step 5: it
+    reads leetspeak back as letters, one character for one."""
+
+    def finish(out: str) -> str:
+        out = _break_long_runs(out)
+        return deleet(out) if deleet is not None else out
+
     if text.isascii():
         # ASCII is NFKC-stable and has no Cf or look-alike letters, so only
-        # step 4 can apply.
+        # steps 4 and 5 can apply.
         n = len(text)
         dels = _collapse_deletions(text)
         if not dels:
-            return Normalised(_break_long_runs(text), range(n), range(1, n + 1), text)
+            return Normalised(finish(text), range(n), range(1, n + 1), text)
         ident = _identity(n + 1)
         out, starts, ends = _delete(text, ident, ident[1:], dels)
-        return Normalised(_break_long_runs(out), starts, ends, text)
+        return Normalised(finish(out), starts, ends, text)
 
     mid, starts, ends, fold_ranges = _nfkc_stage(text)
     mid = _fold_stage(mid, fold_ranges)
@@ -683,4 +694,4 @@ def normalise(text: str) -> Normalised:
             ident = _identity(len(text) + 1)
             starts, ends = ident, ident[1:]
         mid, starts, ends = _delete(mid, starts, ends, dels)
-    return Normalised(_break_long_runs(mid), starts, ends, text)
+    return Normalised(finish(mid), starts, ends, text)

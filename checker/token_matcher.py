@@ -338,6 +338,19 @@ class TokenMatcher:
             compiled = self._seen[canonical] = _Compiled(key, steps)
             group.patterns.append(compiled)
 
+    def words(self) -> frozenset[str]:
+        """Every word a pattern names (LOWER values and IN sets, phrases included)."""
+        out: set[str] = set()
+        groups = list(self._always) + [g for found in self._by_rarest.values() for g in found]
+        for group in groups:
+            for pat in group.patterns:
+                for step in pat.steps:
+                    tokens = ([step.single] if step.single else []) + [t for ph in step.phrases for t in ph]
+                    for tok in tokens:
+                        if tok.strings:
+                            out.update(tok.strings)
+        return frozenset(out)
+
     def __getstate__(self) -> dict:
         # The lookup tables used while adding patterns are big and are only
         # needed to add more; a pickled matcher keeps what matching uses.
