@@ -25,7 +25,7 @@ from api.app import create_app
 from api.checkpool import CheckPool, ClientGone
 from api.settings import Settings, SettingsError
 from checker.deadline import CheckTimeout, deadline_after
-from checker.engine import rules_checker
+from checker.engine import default_checker, rules_checker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -39,6 +39,17 @@ def _cpu_used_over(pids_of, seconds: float) -> float:
     before = cpu_seconds(pids_of())
     time.sleep(seconds)
     return cpu_seconds(pids_of()) - before
+
+
+def _goes_quiet(pids_of, within: float = 10.0, window: float = 0.5) -> bool:
+    """Whether some ``window`` within ``within`` s uses under 30% of a core: never true while
+    a busy loop runs on, soon true once it is stopped (a replacement worker's start-up
+    may take a moment first)."""
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        if _cpu_used_over(pids_of, window) < 0.3 * window:
+            return True
+    return False
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -117,7 +128,9 @@ def test_errors_raised_in_a_worker_keep_their_status_and_code():
 
 @pytest.fixture(scope="module")
 def pool():
-    p = CheckPool(rules_checker, Settings(check_processes=1))
+    # The default checker: loaded in the fork server already, so a replacement worker is
+    # ready at once.
+    p = CheckPool(default_checker, Settings(check_processes=1))
     p.catalogue()  # started and loaded
     yield p
     p.close(timeout=1)
@@ -132,8 +145,7 @@ def test_work_holding_the_interpreter_lock_is_stopped_at_its_deadline(pool):
     with pytest.raises(CheckTimeout):
         asyncio.run(pool.run(sum, (BUSY,), deadline=deadline_after(0.3)))
     assert time.monotonic() - t0 < 0.3 + 1.5
-    time.sleep(0.5)
-    assert _cpu_used_over(_pool_cpu_pids, 1.0) < 0.3  # nothing of it still running
+    assert _goes_quiet(_pool_cpu_pids)  # nothing of it still running
     assert asyncio.run(pool.run(sum, (range(10),), deadline=deadline_after(30))) == 45  # a fresh worker
 
 
@@ -146,8 +158,7 @@ def test_work_of_a_client_that_left_is_stopped(pool):
     with pytest.raises(ClientGone):
         asyncio.run(pool.run(sum, (BUSY,), deadline=deadline_after(60), disconnected=disconnected))
     assert time.monotonic() - t_gone < 1.5
-    time.sleep(0.5)
-    assert _cpu_used_over(_pool_cpu_pids, 1.0) < 0.3
+    assert _goes_quiet(_pool_cpu_pids)
     assert asyncio.run(pool.run(sum, (range(4),), deadline=deadline_after(30))) == 6
 
 
@@ -236,8 +247,7 @@ def test_an_abandoned_request_stops_using_cpu(server):
     busy = _cpu_used_over(lambda: descendants(proc.pid), 0.5)
     assert busy > 0.2  # the check is running
     sock.close()
-    time.sleep(1.0)
-    assert _cpu_used_over(lambda: descendants(proc.pid), 1.0) < 0.3
+    assert _goes_quiet(lambda: descendants(proc.pid))
     assert _post(port, {"text": CLAIM})[0] == 200
 
 
