@@ -82,15 +82,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, check_threads: int | None) -> subprocess.Popen:
+def start_server(
+    port: int, check_threads: int | None, workers: int = 1, check_processes: int | None = None
+) -> subprocess.Popen:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["STEMCHECK_RATE_LIMIT_PER_MINUTE"] = "0"  # the benchmark is one client hammering the server
     if check_threads:
         env["STEMCHECK_CHECK_THREADS"] = str(check_threads)
+    if check_processes is not None:
+        env["STEMCHECK_CHECK_PROCESSES"] = str(check_processes)
     cmd = [
         sys.executable, "-m", "uvicorn", "api.app:app",
-        "--host", HOST, "--port", str(port), "--workers", "1",
+        "--host", HOST, "--port", str(port), "--workers", str(workers),
         "--no-access-log", "--log-level", "warning",
     ]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -320,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     p.add_argument("--page-bytes", type=int, default=3000)
     p.add_argument("--check-threads", type=int, default=None, help="STEMCHECK_CHECK_THREADS for the server")
+    p.add_argument("--check-processes", type=int, default=None, help="STEMCHECK_CHECK_PROCESSES for the server")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn workers (default 1)")
     p.add_argument("--no-wrk", action="store_true", help="skip the 32-connection part")
     p.add_argument("--profile", action="store_true", help="also cProfile the check path in-process")
     p.add_argument("--json", action="store_true", help="print the figures as JSON at the end")
@@ -332,11 +338,11 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict = {"page_bytes": len(page.encode())}
     port = free_port()
-    proc = start_server(port, args.check_threads)
+    proc = start_server(port, args.check_threads, args.workers, args.check_processes)
     try:
         t0 = time.monotonic()
         wait_healthy(proc, port)
-        print(f"server: uvicorn api.app:app, 1 worker, pid {proc.pid}, http://{HOST}:{port} "
+        print(f"server: uvicorn api.app:app, {args.workers} worker(s), pid {proc.pid}, http://{HOST}:{port} "
               f"(healthy after {time.monotonic() - t0:.1f} s)", flush=True)
 
         one = single_connection(port, body, args.warmup, args.requests, args.max_seconds)

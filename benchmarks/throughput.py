@@ -14,6 +14,9 @@
    Prints MB/s and words/s (whitespace-separated words of the input) for each,
    the ratio checker / tokenizer                    Target: ratio >= 0.5,
    and the ratio full checker / rules alone         Target: ratio >= 0.5.
+   d. on two mixes of corpus/sentences.jsonl, page-like (one claim in four) and claim-dense
+   (claims only): tokenizer, rules alone and full checker MB/s; rules / tokenizer
+   (target >= 0.5) and full / tokenizer (target >= 0.2).
 3. Cold start: wall time of a fresh ``python -m checker.cli check
    examples/clinic-page.txt``, best and median of 5.   Target: < 1.5 s.
    For reference, the same for ``python -c "import spacy"``.
@@ -44,6 +47,8 @@ MB = 1_000_000
 DOC_BYTES = 3000
 TARGET_RATIO = 0.5
 TARGET_JUDGE_RATIO = 0.5  # the full checker (rules + judge) against the rules alone
+TARGET_RULES_TO_TOKENIZER = 0.5  # issue [4/8], on the corpus mixes
+TARGET_FULL_TO_TOKENIZER = 0.2
 TARGET_COLD_S = 1.5
 COLD_CMD_ARGS = ("check", "examples/clinic-page.txt")
 
@@ -82,6 +87,24 @@ def collect_sentences() -> tuple[list[str], dict[str, int]]:
         counts["shared/reference"] = len(ref)
         sentences += ref
     return sentences, counts
+
+
+def corpus_mixes(seed: int) -> dict[str, list[str]]:
+    """Sentence pools from corpus/sentences.jsonl (paraphrases of real pages): "page-like",
+    one claim in four, and "claim-dense", claims only."""
+    claims: list[str] = []
+    honest: list[str] = []
+    for line in (ROOT / "corpus" / "sentences.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r["label"] == "claim":
+            claims.append(r["text"])
+        elif r["label"] == "honest":
+            honest.append(r["text"])
+    rng = random.Random(seed)
+    rng.shuffle(claims)
+    rng.shuffle(honest)
+    k = min(len(claims), len(honest) // 3)
+    return {"page-like (1 claim in 4)": claims[:k] + honest[: 3 * k], "claim-dense (claims only)": claims}
 
 
 def build_documents(sentences: list[str], total_bytes: int, seed: int) -> list[str]:
@@ -222,6 +245,26 @@ def main(argv: list[str] | None = None) -> int:
     log(f"rules:     best {rul_best:.2f}s of {', '.join(f'{t:.2f}' for t in rul_times)} -> "
         f"{rul['mb_per_s']:.2f} MB/s ({r_warnings:,} warnings); full / rules = {judge_ratio:.2f}")
 
+    # (d) the issue [4/8] measures: each stage against the tokenizer, on corpus text mixes
+    mixes = {}
+    for name, pool in corpus_mixes(args.seed).items():
+        mdocs = build_documents(pool, int(args.mb * MB), args.seed)
+        mbytes = sum(len(d.encode("utf-8")) for d in mdocs)
+        m_tok, _, _ = best_of(lambda: run_tokenizer(nlp, mdocs), args.repeat)
+        m_rul, _, _ = best_of(lambda: run_checker(rules.check_many, mdocs), args.repeat)
+        m_chk, _, _ = best_of(lambda: run_checker(checker.check_many, mdocs), args.repeat)
+        mixes[name] = {
+            "mb": round(mbytes / MB, 3),
+            "tokenizer_mb_per_s": round(mbytes / MB / m_tok, 3),
+            "rules_mb_per_s": round(mbytes / MB / m_rul, 3),
+            "full_mb_per_s": round(mbytes / MB / m_chk, 3),
+            "rules_to_tokenizer": round(m_tok / m_rul, 4),
+            "full_to_tokenizer": round(m_tok / m_chk, 4),
+            "full_to_rules": round(m_rul / m_chk, 3),
+        }
+        log(f"{name}: tokenizer {mixes[name]['tokenizer_mb_per_s']:.2f}, rules {mixes[name]['rules_mb_per_s']:.2f}, "
+            f"full {mixes[name]['full_mb_per_s']:.2f} MB/s")
+
     # cold start, in fresh processes
     cold = wall_times([sys.executable, "-m", "checker.cli", *COLD_CMD_ARGS], args.runs, {0, 1})
     spacy_import = wall_times([sys.executable, "-c", "import spacy"], args.runs, {0})
@@ -247,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         "rules_only": {**rul, "runs_s": [round(t, 4) for t in rul_times], "warnings": r_warnings},
         "ratio_checker_to_tokenizer": round(ratio, 3),
         "ratio_full_to_rules": round(judge_ratio, 3),
+        "corpus_mixes": mixes,
         "cold_start": {"command": "python -m checker.cli " + " ".join(COLD_CMD_ARGS), **summary(cold)},
         "import_spacy": summary(spacy_import),
         "python_startup": summary(bare),
@@ -274,6 +318,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio checker/tokenizer: {ratio:.2f}  (target >= {TARGET_RATIO})  {ok(met['ratio'])}")
         print(f"ratio full/rules alone:  {judge_ratio:.2f}  (target >= {TARGET_JUDGE_RATIO})  {ok(met['judge_ratio'])}")
         print(f"  (checker pipeline build {build_s:.2f}s, imports {import_s:.2f}s, not timed above)")
+        print("-" * 72)
+        print("corpus text (corpus/sentences.jsonl), MB/s and ratios to the tokenizer "
+              f"(targets: rules >= {TARGET_RULES_TO_TOKENIZER}, full >= {TARGET_FULL_TO_TOKENIZER}):")
+        for name, m in mixes.items():
+            print(f"  {name:<27} tokenizer {m['tokenizer_mb_per_s']:6.2f}  rules {m['rules_mb_per_s']:5.2f} "
+                  f"({m['rules_to_tokenizer']:.3f}, {ok(m['rules_to_tokenizer'] >= TARGET_RULES_TO_TOKENIZER)})  "
+                  f"full {m['full_mb_per_s']:5.2f} ({m['full_to_tokenizer']:.3f}, "
+                  f"{ok(m['full_to_tokenizer'] >= TARGET_FULL_TO_TOKENIZER)}); full/rules {m['full_to_rules']:.2f}")
         print("-" * 72)
         print(f"cold start `{c['command']}`:")
         print(f"  best {c['best_s']:.2f}s, median {c['median_s']:.2f}s  (target < {TARGET_COLD_S}s)  "
