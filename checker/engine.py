@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Iterable, Iterator
 
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH
 from spacy.tokens import Doc
 
 from . import __version__
@@ -130,10 +132,11 @@ class Checker:
         for c in best:
             by_sentence.setdefault(c.sent_start, []).append(c)
         judge, text = self.judge, doc.text
+        counts = _WordCounts(doc)
         out: list[Finding] = []
         for sent in doc.sents:
             cands = by_sentence.get(sent.start_char, [])
-            words = sum(1 for t in sent if not t.is_punct and not t.is_space)
+            words = counts.words(sent.start, sent.end)
             if not cands and words < MIN_JUDGED_WORDS:
                 continue
             stext = text[sent.start_char : sent.end_char]
@@ -142,8 +145,7 @@ class Checker:
             precision = max((judge.rule_precision(r) for r in warning_rules), default=None)
             warned = [c for c in cands if _is_warning(c)]
             critical = any(c.raw.rule.severity is Severity.critical for c in warned)
-            beyond = sum(1 for t in sent if not t.is_punct and not t.is_space
-                         and not any(c.n_start < t.idx + len(t.text) and t.idx < c.n_end for c in warned))
+            beyond = counts.words_outside(sent.start, sent.end, [(c.n_start, c.n_end) for c in warned])
             d = decide(precision, p, judge.veto_below, judge.flag_at, judge.rule_weight, words,
                        critical, judge.veto_below_critical, beyond)
             # The sentence's neighbours, looked up once however many warnings it vetoes.
@@ -324,6 +326,35 @@ class Checker:
                 Source(title=s.title, url=s.url) for s in (self.pack.meta.sources[k] for k in source_keys)
             ]
         return list(cached)
+
+
+class _WordCounts:
+    """Words (tokens neither punctuation nor space) of a doc, counted from arrays read once
+    in C, so that no Token object is made per token of every sentence."""
+
+    def __init__(self, doc: Doc) -> None:
+        if len(doc):
+            cols = doc.to_array([IS_PUNCT, IS_SPACE, IDX, LENGTH])
+            self.is_word = ((cols[:, 0] == 0) & (cols[:, 1] == 0)).tolist()
+            self.start = cols[:, 2].tolist()
+            self.end = (cols[:, 2] + cols[:, 3]).tolist()
+        else:
+            self.is_word, self.start, self.end = [], [], []
+        self.prefix = list(accumulate(self.is_word, initial=0))
+
+    def words(self, a: int, b: int) -> int:
+        """Words among tokens [a, b)."""
+        return self.prefix[b] - self.prefix[a]
+
+    def words_outside(self, a: int, b: int, spans: list[tuple[int, int]]) -> int:
+        """Words among tokens [a, b) overlapping none of the character spans."""
+        if not spans:
+            return self.words(a, b)
+        is_word, start, end = self.is_word, self.start, self.end
+        return sum(
+            1 for i in range(a, b)
+            if is_word[i] and not any(s < end[i] and start[i] < e for s, e in spans)
+        )
 
 
 def _is_warning(c: _Candidate) -> bool:

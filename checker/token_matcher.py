@@ -302,6 +302,9 @@ class TokenMatcher:
         self._frozen_words: dict[int, tuple[int, ...]] | None = None
         self._always: list[_Group] = []  # groups with no required word at all
         self._keys: set[str] = set()
+        # The two group indexes cut down to the patterns of one `only` key set: calls with
+        # `only` (a sentence's context patterns) then never look at other rules' patterns.
+        self._restricted: dict[frozenset[str], tuple[dict[int, list[_Group]], list[_Group]]] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -357,7 +360,36 @@ class TokenMatcher:
         state = {k: getattr(self, k) for k in self.__dict__}
         state["_seen"] = None
         state["_groups"] = None
+        state["_restricted"] = {}
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_restricted", {})
+
+    _RESTRICTED_CACHE = 512
+
+    def _indexes_for(self, only: frozenset[str]) -> tuple[dict[int, list[_Group]], list[_Group]]:
+        got = self._restricted.get(only)
+        if got is not None:
+            return got
+
+        def cut(groups: list[_Group]) -> list[_Group]:
+            out = []
+            for g in groups:
+                pats = [p for p in g.patterns if not only.isdisjoint(p.keys)]
+                if pats:
+                    small = _Group(g.anchors, g.anchor_ids)
+                    small.patterns = pats
+                    out.append(small)
+            return out
+
+        by_rarest = {aid: kept for aid, groups in self._by_rarest.items() if (kept := cut(groups))}
+        got = (by_rarest, cut(self._always))
+        if len(self._restricted) >= self._RESTRICTED_CACHE:
+            self._restricted.clear()
+        self._restricted[only] = got
+        return got
 
     def _anchor_id(self, words: frozenset[int]) -> int:
         aid = self._anchor_ids.get(words)
@@ -378,7 +410,11 @@ class TokenMatcher:
         if self._frozen_words is None:
             self._frozen_words = {w: tuple(ids) for w, ids in self._word_anchors.items()}
         word_anchors = self._frozen_words
-        by_rarest = self._by_rarest
+        if only is not None:
+            only = frozenset(only)
+            by_rarest, always = self._indexes_for(only)
+        else:
+            by_rarest, always = self._by_rarest, self._always
         sentences = arr.within(lo, hi)
         best: dict[tuple[str, int], int] = {}
         question = _QUESTION
@@ -395,7 +431,7 @@ class TokenMatcher:
                 ids = word_anchors.get(w)
                 if ids:
                     hit.update(ids)
-            groups = list(self._always)
+            groups = list(always)
             for aid in hit:
                 found = by_rarest.get(aid)
                 if found:
