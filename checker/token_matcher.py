@@ -15,6 +15,12 @@ wildcard {}, and the operators ?, *, + and {n,m}; and one extension,
 keeps lexicons of phrases from multiplying a pattern into thousands. A match may run from one
 sentence into the next after a question or a short fragment ("Incurable? Not
 anymore.", "Safe. Proven."), no further.
+Each pattern that is not a fixed run of single tokens is compiled, on first use, into one
+regular expression for the `regex` module (C code, POSIX leftmost-longest matching) over a
+string with two characters a token: the word, as a private-use code point the matcher
+assigned it (any other word is one shared code point), and its flags. Matching at a start
+position is then one call into C that returns the longest end, as the search over
+(step, position, repetition) states did in Python.
 tests/test_token_matcher.py checks it against spaCy's Matcher on random
 patterns and texts.
 """
@@ -23,11 +29,13 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy
+import regex
 from spacy.attrs import IS_PUNCT, IS_TITLE, LIKE_NUM, LOWER, SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import get_string_id
@@ -40,6 +48,15 @@ _STOP_WORDS = frozenset(STOP_WORDS) | {"n't", "'s", "-", ",", "."}
 _FLAG_COLUMN = {"IS_PUNCT": 1, "LIKE_NUM": 2, "IS_TITLE": 3, "IS_SENT_START": 4}
 _CACHE_KEY = "stemcheck.token_arrays"
 _QUESTION = get_string_id("?")
+# The token string: a word code point (plane 15's private-use area; 0xF0000 is "a word no
+# pattern names"), then a flag character whose low four bits are IS_PUNCT, LIKE_NUM,
+# IS_TITLE and sentence start.
+_OTHER_WORD = 0xF0000
+_MAX_WORDS = 0xFFFFD - _OTHER_WORD
+_FLAG_BASE = 0xE000
+_FLAG_BIT = {1: 1, 2: 2, 3: 4, 4: 8}  # _FLAG_COLUMN column -> bit
+_ANY_WORD = f"[{chr(_OTHER_WORD)}-{chr(_OTHER_WORD + _MAX_WORDS)}]"
+_ANY_FLAGS = f"[{chr(_FLAG_BASE)}-{chr(_FLAG_BASE + 15)}]"
 
 
 class UnsupportedPattern(ValueError):
@@ -65,20 +82,6 @@ class _Step:
     phrases: tuple[tuple[_Token, ...], ...]
     lo: int
     hi: int
-
-    def __post_init__(self) -> None:
-        # Phrases by their first word, so a position only tries phrases that
-        # can start there.
-        index: dict[int, list[tuple[_Token, ...]]] = {}
-        anywhere: list[tuple[_Token, ...]] = []
-        for phrase in self.phrases:
-            if phrase[0].words is None:
-                anywhere.append(phrase)
-            else:
-                for w in phrase[0].words:
-                    index.setdefault(w, []).append(phrase)
-        object.__setattr__(self, "phrase_index", index)
-        object.__setattr__(self, "phrase_anywhere", tuple(anywhere))
 
     def first_words(self) -> frozenset[int] | None:
         """Words a match of this step must start with (None: any)."""
@@ -161,7 +164,7 @@ class _DocArrays:
     """Token attributes of a whole document, read once in C (doc.to_array) and
     shared by every matcher call on the document and its sentences."""
 
-    __slots__ = ("lower", "flags", "sentences", "_starts")
+    __slots__ = ("lower", "flags", "sentences", "_starts", "_encoded")
 
     def __init__(self, doc: Doc):
         self.lower = doc.to_array(LOWER).tolist() if len(doc) else []
@@ -174,6 +177,23 @@ class _DocArrays:
         ends = starts[1:] + [len(doc)]
         self.sentences = list(zip(starts, ends))
         self._starts = starts
+        self._encoded: dict[str, str] = {}  # matcher uid -> token string
+
+    def encoded(self, uid: str, codes: dict[int, int]) -> str:
+        """The doc as the token string of the matcher with these word codes."""
+        enc = self._encoded.get(uid)
+        if enc is None:
+            if self.flags is None:
+                enc = ""
+            else:
+                f = self.flags
+                bits = (f[:, 1] != 0) * 1 + (f[:, 2] != 0) * 2 + (f[:, 3] != 0) * 4 + (f[:, 4] == 1) * 8
+                get = codes.get
+                enc = "".join(
+                    chr(get(w, _OTHER_WORD)) + chr(_FLAG_BASE + b) for w, b in zip(self.lower, bits.tolist())
+                )
+            self._encoded[uid] = enc
+        return enc
 
     def within(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """Sentence ranges overlapping [lo, hi), clipped to it."""
@@ -210,7 +230,7 @@ def _accepts(step: _Token, arr: _DocArrays, i: int) -> bool:
 
 
 class _Compiled:
-    __slots__ = ("keys", "steps", "starts", "fixed")
+    __slots__ = ("keys", "steps", "starts", "fixed", "rx")
 
     def __init__(self, key: str, steps: tuple[_Step, ...]):
         # One compiled pattern serves every key that added the same pattern
@@ -227,9 +247,11 @@ class _Compiled:
         # unless that step may be skipped or accepts any word.
         first = steps[0]
         self.starts = first.first_words() if first.lo >= 1 else None
+        self.rx = None  # compiled on first use (see _regex)
 
-    def longest(self, arr: _DocArrays, start: int, limit: int) -> int:
-        """End of the longest match starting at `start`, or -1."""
+    def longest(self, arr: _DocArrays, start: int, limit: int, enc: str, codes: dict[int, int]) -> int:
+        """End of the longest match starting at `start` and ending by `limit`, or -1; `enc`
+        is the doc's token string for the matcher whose word `codes` these are."""
         if self.fixed is not None:
             end = start + len(self.fixed)
             if end > limit:
@@ -238,41 +260,41 @@ class _Compiled:
                 if not _accepts(tok, arr, start + k):
                     return -1
             return end
-        steps = self.steps
-        n = len(steps)
-        best = -1
-        # Depth-first over (step index, position, repetitions of that step).
-        stack = [(0, start, 0)]
-        seen: set[tuple[int, int, int]] = set()
-        while stack:
-            state = stack.pop()
-            if state in seen:
-                continue
-            seen.add(state)
-            si, pos, reps = state
-            if si == n:
-                if pos > best:
-                    best = pos
-                continue
-            step = steps[si]
-            if reps >= step.lo:
-                stack.append((si + 1, pos, 0))
-            if reps < step.hi and pos < limit:
-                if step.single is not None and _accepts(step.single, arr, pos):
-                    stack.append((si, pos + 1, reps + 1))
-                if step.phrases:
-                    for phrase in _phrases_at(step, arr.lower[pos]):
-                        end = pos + len(phrase)
-                        if end <= limit and all(_accepts(t, arr, pos + k) for k, t in enumerate(phrase)):
-                            stack.append((si, end, reps + 1))
-        return best if best > start else -1
+        rx = self.rx
+        if rx is None:
+            rx = self.rx = regex.compile(_pattern_regex(self.steps, codes), regex.POSIX)
+        m = rx.match(enc, 2 * start, 2 * limit)
+        return m.end() // 2 if m is not None and m.end() > 2 * start else -1
 
 
-def _phrases_at(step: _Step, word: int) -> Iterable[tuple[_Token, ...]]:
-    found = step.phrase_index.get(word)  # type: ignore[attr-defined]
-    if not step.phrase_anywhere:  # type: ignore[attr-defined]
-        return found or ()
-    return [*(found or ()), *step.phrase_anywhere]  # type: ignore[attr-defined]
+def _token_regex(tok: _Token, codes: dict[int, int]) -> str:
+    if tok.words is not None:
+        allowed = sorted(codes[w] for w in tok.words if w not in tok.exclude)
+        word = "[" + "".join(chr(c) for c in allowed) + "]" if allowed else "(?!)"
+    elif tok.exclude:
+        word = "(?![" + "".join(chr(codes[w]) for w in sorted(tok.exclude)) + "])" + _ANY_WORD
+    else:
+        word = _ANY_WORD
+    if not tok.flags:
+        return word + _ANY_FLAGS
+    ok = [b for b in range(16) if all(bool(b & _FLAG_BIT[col]) == want for col, want in tok.flags)]
+    return word + ("[" + "".join(chr(_FLAG_BASE + b) for b in ok) + "]" if ok else "(?!)")
+
+
+def _pattern_regex(steps: tuple[_Step, ...], codes: dict[int, int]) -> str:
+    parts = []
+    for step in steps:
+        alts = ([_token_regex(step.single, codes)] if step.single is not None else []) + [
+            "".join(_token_regex(t, codes) for t in phrase) for phrase in step.phrases
+        ]
+        body = "(?:" + "|".join(alts) + ")"
+        if step.lo == step.hi == 1:
+            parts.append(body)
+        elif step.hi >= _UNBOUNDED:
+            parts.append(body + "{%d,}" % step.lo)
+        else:
+            parts.append(body + "{%d,%d}" % (step.lo, step.hi))
+    return "".join(parts)
 
 
 class _Group:
@@ -305,6 +327,10 @@ class TokenMatcher:
         # The two group indexes cut down to the patterns of one `only` key set: calls with
         # `only` (a sentence's context patterns) then never look at other rules' patterns.
         self._restricted: dict[frozenset[str], tuple[dict[int, list[_Group]], list[_Group]]] = {}
+        # Word hash -> its code point in the token string; the uid keys each doc's string
+        # for this matcher (a pickled copy keeps both, so its strings are the same).
+        self._codes: dict[int, int] = {}
+        self._uid = uuid.uuid4().hex
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -323,6 +349,7 @@ class TokenMatcher:
                     known.keys.append(key)
                 continue
             steps = tuple(_step(spec) for spec in pattern)
+            self._register_words(steps)
             required: dict[frozenset[int], tuple[int, int]] = {}
             for st in steps:
                 words = st.first_words() if st.lo >= 1 else None
@@ -362,6 +389,17 @@ class TokenMatcher:
         state["_groups"] = None
         state["_restricted"] = {}
         return state
+
+    def _register_words(self, steps: tuple[_Step, ...]) -> None:
+        codes = self._codes
+        for step in steps:
+            for tok in ([step.single] if step.single else []) + [t for ph in step.phrases for t in ph]:
+                for w in (tok.words or ()), tok.exclude:
+                    for h in w:
+                        if h not in codes:
+                            if len(codes) >= _MAX_WORDS:
+                                raise UnsupportedPattern("more distinct words than the token string can hold")
+                            codes[h] = _OTHER_WORD + 1 + len(codes)
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -407,6 +445,8 @@ class TokenMatcher:
         hi = doclike.end if isinstance(doclike, Span) else len(doc)
         arr = _DocArrays.of(doc)
         lower = arr.lower
+        codes = self._codes
+        enc = arr.encoded(self._uid, codes)
         if self._frozen_words is None:
             self._frozen_words = {w: tuple(ids) for w, ids in self._word_anchors.items()}
         word_anchors = self._frozen_words
@@ -446,7 +486,7 @@ class TokenMatcher:
                     if only is not None and only.isdisjoint(pat.keys):
                         continue
                     for i in _start_positions(pat, positions, s_start, first_end):
-                        end = pat.longest(arr, i, s_end)
+                        end = pat.longest(arr, i, s_end, enc, codes)
                         if end > 0:
                             for key in pat.keys:
                                 if only is not None and key not in only:

@@ -208,7 +208,8 @@ def _post(port: int, body: dict, timeout: float = 60) -> tuple[int, dict]:
 
 @pytest.fixture(scope="module")
 def server():
-    proc, port = _start_server(STEMCHECK_CHECK_TIMEOUT="4")  # the heavy checks run for 4 s, then stop
+    # The heavy checks run for up to 4 s; bodies up to 8 MB, for the abandoned check below.
+    proc, port = _start_server(STEMCHECK_CHECK_TIMEOUT="4", STEMCHECK_MAX_BODY_BYTES="8000000")
     yield proc, port
     _stop(proc)
 
@@ -232,12 +233,12 @@ def test_healthz_is_answered_while_four_heavy_checks_run(server):
     assert _post(port, {"text": CLAIM}, timeout=10)[0] in (200, 503)
     for t in heavy:
         t.join(timeout=60)
-    assert statuses == [503] * 4
+    assert len(statuses) == 4 and set(statuses) <= {200, 503}  # done, or stopped at the budget
 
 
 def test_an_abandoned_request_stops_using_cpu(server):
     proc, port = server
-    body = json.dumps({"text": HEAVY}).encode()
+    body = json.dumps({"text": CLAIM * 80_000}).encode()  # ~6 MB: far more work than 4 s
     sock = socket.create_connection(("127.0.0.1", port))
     sock.sendall(
         b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -247,7 +248,8 @@ def test_an_abandoned_request_stops_using_cpu(server):
     busy = _cpu_used_over(lambda: descendants(proc.pid), 0.5)
     assert busy > 0.2  # the check is running
     sock.close()
-    assert _goes_quiet(lambda: descendants(proc.pid))
+    # Quiet within 2 s of leaving: well before the 4 s budget would have stopped it.
+    assert _goes_quiet(lambda: descendants(proc.pid), within=2.0)
     assert _post(port, {"text": CLAIM})[0] == 200
 
 
