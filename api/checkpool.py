@@ -7,7 +7,9 @@ process of a pebble.ProcessPool; the server waits for it on the event loop and
 * stops the worker when the request's budget (plus a short grace for the checker's own,
   cooperative deadline to answer first) has passed, or when the client has gone away;
 * gets a fresh worker in its place, forked from a fork server that has the pipeline loaded
-  already (api/workerpreload.py), so a replacement is ready at once.
+  already (api/workerpreload.py), so a replacement is ready at once; every worker is also
+  replaced after STEMCHECK_CHECK_MAX_TASKS checks, so that what grows with the words it has
+  seen (spaCy's vocabulary, the judge's word cache) never grows without bound.
 
 The server process itself never runs a check and stays free to answer /healthz and the rest.
 """
@@ -62,6 +64,7 @@ class CheckPool:
         self.processes = settings.check_processes
         self._pool = pebble.ProcessPool(
             max_workers=self.processes,
+            max_tasks=settings.check_max_tasks,  # then a fresh worker: bounded memory
             initializer=checkworker.init_worker,
             initargs=(factory, settings),
             context=_context(),

@@ -27,6 +27,10 @@ STEMCHECK_CHECK_PROCESSES          2            Check worker processes per serve
                                                 its client leaves. 0 = check on threads in the
                                                 server process (the budget is then only tested
                                                 between chunks, and nothing can be stopped).
+STEMCHECK_CHECK_MAX_TASKS          1000         Checks a check process answers before it is
+                                                replaced by a fresh one (memory that grows with
+                                                new words seen, such as spaCy's vocabulary and
+                                                the judge's word cache, starts again); 0 = never.
 STEMCHECK_CHECK_THREADS            4            With 0 check processes: checks running at once,
                                                 on threads off the event loop.
 STEMCHECK_CHECK_TIMEOUT            10           Seconds one check request may take, queueing
@@ -126,6 +130,7 @@ class Settings:
     rate_burst: int = 30
     cors_origins: tuple[str, ...] = field(default=("*",))
     check_processes: int = 2
+    check_max_tasks: int = 1000
     check_threads: int = 4
     check_timeout_s: float = 10.0
     shutdown_timeout_s: float = 10.0
@@ -139,6 +144,8 @@ class Settings:
                 raise SettingsError(f"{name} must be at least 1")
         if not 0 <= self.check_processes <= MAX_CHECK_PROCESSES:
             raise SettingsError(f"check_processes must be between 0 and {MAX_CHECK_PROCESSES}")
+        if self.check_max_tasks < 0:
+            raise SettingsError("check_max_tasks must be at least 0")
         if not MIN_TIMEOUT_S <= self.check_timeout_s <= MAX_TIMEOUT_S:
             raise SettingsError(f"check_timeout_s must be between {MIN_TIMEOUT_S:g} and {MAX_TIMEOUT_S:g}")
         if not 0 <= self.shutdown_timeout_s <= MAX_TIMEOUT_S:
@@ -168,6 +175,7 @@ class Settings:
             rate_burst=_int(env, "STEMCHECK_RATE_BURST", d.rate_burst, minimum=1),
             cors_origins=_origins(env, "STEMCHECK_CORS_ORIGINS"),
             check_processes=_int(env, "STEMCHECK_CHECK_PROCESSES", d.check_processes, maximum=MAX_CHECK_PROCESSES),
+            check_max_tasks=_int(env, "STEMCHECK_CHECK_MAX_TASKS", d.check_max_tasks),
             check_threads=_int(env, "STEMCHECK_CHECK_THREADS", d.check_threads, minimum=1),
             check_timeout_s=_float(
                 env, "STEMCHECK_CHECK_TIMEOUT", d.check_timeout_s, minimum=MIN_TIMEOUT_S, maximum=MAX_TIMEOUT_S

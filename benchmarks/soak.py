@@ -1,6 +1,6 @@
 """Memory over many requests: does one API worker grow? (issue [4/8])
 
-    .venv/bin/python benchmarks/soak.py [--requests 10000] [--json]
+    .venv/bin/python benchmarks/soak.py [--requests 10000] [--varied] [--max-tasks N] [--json]
 
 Starts ``python -m api`` (one worker with its check processes, rate limit off) and sends
 --requests mixed requests over one keep-alive connection, cycling through: a ~3 KB text page,
@@ -9,6 +9,10 @@ the same page as HTML, a 12-segment batch, a 3-document batch, a tiny text, malf
 GET /v1/rules and GET /healthz. It samples the memory of the server's process tree (PSS,
 summed, and the largest RSS of any one process) after the first 100 requests and every
 1,000 after that.                       Target: the last sample within 10% of the first.
+
+With --varied, each text request is a fresh ~3 KB page of corpus sentences (drawn in turn
+from corpus/sentences.jsonl, ~950 KB of distinct text), so new words keep arriving, as
+on a real audit; --max-tasks sets STEMCHECK_CHECK_MAX_TASKS (0 = workers never replaced).
 """
 
 from __future__ import annotations
@@ -63,20 +67,38 @@ def requests_cycle(page: str) -> list[tuple[str, str, bytes | None, int]]:
     ]
 
 
+def varied_pages(page_bytes: int = 3000):
+    """Endless ~3 KB pages of corpus sentences, each sentence in turn (then round again)."""
+    texts = [json.loads(line)["text"] for line in (ROOT / "corpus" / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+    i = 0
+    while True:
+        page, size = [], 0
+        while size < page_bytes:
+            page.append(texts[i % len(texts)])
+            size += len(page[-1]) + 1
+            i += 1
+        yield " ".join(page)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--requests", type=int, default=10_000)
+    p.add_argument("--varied", action="store_true", help="a fresh page of corpus text for each text request")
+    p.add_argument("--max-tasks", type=int, default=None, help="STEMCHECK_CHECK_MAX_TASKS for the server")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
 
     port = free_port()
     env = dict(os.environ, STEMCHECK_RATE_LIMIT_PER_MINUTE="0")
+    if args.max_tasks is not None:
+        env["STEMCHECK_CHECK_MAX_TASKS"] = str(args.max_tasks)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(
         [sys.executable, "-m", "api", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     cycle = requests_cycle(build_page())
+    fresh = varied_pages() if args.varied else None
     samples: list[dict] = []
     unexpected = 0
     t0 = time.monotonic()
@@ -85,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
         for n in range(1, args.requests + 1):
             method, path, body, want = cycle[n % len(cycle)]
+            if fresh is not None and n % len(cycle) == 0:
+                body = json.dumps({"text": next(fresh)}).encode()
             headers = {"Content-Type": "application/json"} if body is not None else {}
             conn.request(method, path, body=body, headers=headers)
             r = conn.getresponse()

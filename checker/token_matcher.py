@@ -368,6 +368,17 @@ class TokenMatcher:
             compiled = self._seen[canonical] = _Compiled(key, steps)
             group.patterns.append(compiled)
 
+    def compile_all(self) -> int:
+        """Compile every pattern's regular expression now rather than on first use (a
+        server does this once, before forking its workers); returns how many."""
+        n = 0
+        for group in list(self._always) + [g for found in self._by_rarest.values() for g in found]:
+            for pat in group.patterns:
+                if pat.fixed is None and pat.rx is None:
+                    pat.rx = regex.compile(_pattern_regex(pat.steps, self._codes), regex.POSIX)
+                    n += 1
+        return n
+
     def words(self) -> frozenset[str]:
         """Every word a pattern names (LOWER values and IN sets, phrases included)."""
         out: set[str] = set()

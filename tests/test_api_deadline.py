@@ -63,6 +63,7 @@ def test_budget_settings_from_the_environment():
     d = Settings.from_env({})
     assert (d.check_processes, d.check_timeout_s, d.shutdown_timeout_s) == (2, 10.0, 10.0)
     assert Settings.from_env({"STEMCHECK_CHECK_PROCESSES": "0"}).check_processes == 0
+    assert d.check_max_tasks == 1000 and Settings.from_env({"STEMCHECK_CHECK_MAX_TASKS": "0"}).check_max_tasks == 0
 
 
 @pytest.mark.parametrize("name, value", [
@@ -74,6 +75,7 @@ def test_budget_settings_from_the_environment():
     ("STEMCHECK_SHUTDOWN_TIMEOUT", "-0.5"),
     ("STEMCHECK_CHECK_PROCESSES", "-1"),
     ("STEMCHECK_CHECK_PROCESSES", "1000"),
+    ("STEMCHECK_CHECK_MAX_TASKS", "-1"),
 ])
 def test_bad_budget_settings_are_refused_by_name(name, value):
     with pytest.raises(SettingsError, match=name):
@@ -160,6 +162,15 @@ def test_work_of_a_client_that_left_is_stopped(pool):
     assert time.monotonic() - t_gone < 1.5
     assert _goes_quiet(_pool_cpu_pids)
     assert asyncio.run(pool.run(sum, (range(4),), deadline=deadline_after(30))) == 6
+
+
+def test_a_worker_is_replaced_after_its_task_limit():
+    p = CheckPool(default_checker, Settings(check_processes=1, check_max_tasks=2))
+    try:
+        pids = [asyncio.run(p.run(os.getpid, (), deadline=deadline_after(30))) for _ in range(5)]
+    finally:
+        p.close(timeout=1)
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]  # a fresh process every 2 checks
 
 
 # --- a real server -----------------------------------------------------------------------------------
