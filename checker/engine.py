@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from bisect import bisect_right
 from functools import lru_cache
 from itertools import accumulate
 from typing import Iterable, Iterator
@@ -18,6 +19,7 @@ from .deadline import enforce
 from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
 from .decide import Decision, combined, decide
 from .spans import DisjointSpans
+from .token_matcher import sentence_spans
 from .leet import Deleeter
 from .judge import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
 from .models import (
@@ -104,7 +106,7 @@ class Checker:
         for doc, (idx, chunk, norm, last) in self.nlp.pipe(chunks(), as_tuples=True, batch_size=batch_size):
             original_parts.append(chunk.text)
             text = norm.text  # doc.text would rebuild the string from tokens
-            sentences += sum(1 for s in doc.sents if text[s.start_char : s.end_char].strip())
+            sentences += sum(1 for s in sentence_spans(doc) if text[s.start_char : s.end_char].strip())
             current.extend(self._findings(doc, chunk, norm))
             enforce(deadline)
             if last:
@@ -134,7 +136,7 @@ class Checker:
         judge, text = self.judge, doc.text
         counts = _WordCounts(doc)
         out: list[Finding] = []
-        for sent in doc.sents:
+        for sent in sentence_spans(doc):
             cands = by_sentence.get(sent.start_char, [])
             words = counts.words(sent.start, sent.end)
             if not cands and words < MIN_JUDGED_WORDS:
@@ -221,7 +223,11 @@ class Checker:
         hits_cache: dict[int, AuxHits] = {}
         doc_keys: set[tuple[str, str]] | None = None
         candidates: list[_Candidate] = []
-        sents = {m.start: doc[m.start].sent for m in raw}
+        # Token.sent walks the tokens to the sentence's edges on every call; the sentence
+        # list and a bisect keep this linear however many sentences the doc has.
+        spans = sentence_spans(doc)
+        starts = [sp.start for sp in spans]
+        sents = {m.start: spans[bisect_right(starts, m.start) - 1] for m in raw}
         rules_in: dict[int, set[str]] = {}
         for m in raw:
             rules_in.setdefault(sents[m.start].start, set()).add(m.rule.id)

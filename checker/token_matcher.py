@@ -199,7 +199,11 @@ class _DocArrays:
         """Sentence ranges overlapping [lo, hi), clipped to it."""
         first = max(bisect_right(self._starts, lo) - 1, 0)
         out = []
-        for s, e in self.sentences[first:]:
+        sentences = self.sentences
+        # An index walk, not a slice: a slice would copy the rest of the document's
+        # sentences on every call, quadratic over a page of many tiny sentences.
+        for k in range(first, len(sentences)):
+            s, e = sentences[k]
             if s >= hi:
                 break
             if e > lo:
@@ -212,6 +216,18 @@ class _DocArrays:
         if cached is None or len(cached.lower) != len(doc):
             cached = doc.user_data[_CACHE_KEY] = cls(doc)
         return cached
+
+
+def sentence_spans(doc: Doc) -> list[Span]:
+    """doc.sents as a list, from the sentence starts read once in C (doc.sents itself makes
+    a Token object for every token, each time it is walked). Cached on the doc."""
+    spans = doc.user_data.get(_SENTS_KEY)
+    if spans is None or (spans and spans[-1].end != len(doc)):
+        spans = doc.user_data[_SENTS_KEY] = [doc[s:e] for s, e in _DocArrays.of(doc).sentences]
+    return spans
+
+
+_SENTS_KEY = "stemcheck.sentence_spans"
 
 
 def _accepts(step: _Token, arr: _DocArrays, i: int) -> bool:
