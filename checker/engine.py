@@ -133,7 +133,7 @@ class Checker:
         by_sentence: dict[int, list[_Candidate]] = {}
         for c in best:
             by_sentence.setdefault(c.sent_start, []).append(c)
-        judge, text = self.judge, doc.text
+        judge, text = self.judge, norm.text  # the doc's text (doc.text would rebuild it token by token)
         counts = _WordCounts(doc)
         out: list[Finding] = []
         for sent in sentence_spans(doc):
