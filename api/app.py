@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Callable
@@ -50,7 +49,7 @@ from .models import (
     SegmentsResponse,
 )
 from .ratelimit import RateLimitMiddleware, TokenBucketLimiter
-from .service import CheckService, log_request_text
+from .service import CheckService, log_request_text, timed_call
 from .settings import Settings
 
 logger = logging.getLogger("stemcheck.api")
@@ -207,12 +206,6 @@ def _warm_up(service: CheckService) -> None:
     service.checker.check("Warm-up: our stem cell therapy cures MS.")
 
 
-def _timed(fn: Callable, *args: Any) -> tuple[bytes, float]:
-    t0 = time.perf_counter()
-    data = fn(*args)
-    return data, time.perf_counter() - t0
-
-
 async def _run(request: Request, method: str, body: Any) -> Response:
     """Run ``CheckService.<method>(body)`` within the check budget, in a worker process (or
     on a thread); Server-Timing tells how long the work itself took (checking, filtering and
@@ -228,8 +221,9 @@ async def _run(request: Request, method: str, body: Any) -> Response:
                 method, body, deadline=deadline, disconnected=request.is_disconnected
             )
         else:
-            fn = getattr(state.service, method)
-            data, seconds = await anyio.to_thread.run_sync(_timed, fn, body, deadline, limiter=state.limiter)
+            data, seconds = await anyio.to_thread.run_sync(
+                timed_call, state.service, method, body, deadline, limiter=state.limiter
+            )
     except CheckTimeout:
         raise ApiError(
             503, "check_timeout",

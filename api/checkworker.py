@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import gc
 import signal
-import time
 from typing import Callable
 
 from checker.engine import Checker
 
 from .catalogue import Catalogue, build_catalogue
-from .service import CheckService
+from .service import CheckService, timed_call
 from .settings import Settings
 
 _service: CheckService | None = None
@@ -40,9 +39,7 @@ def init_worker(factory: Callable[[], Checker], settings: Settings) -> None:
 def run_check(method: str, request: object, deadline: float | None) -> tuple[bytes, float]:
     """``CheckService.<method>(request, deadline)``: the JSON answer and the seconds it took."""
     assert _service is not None, "init_worker did not run"
-    t0 = time.perf_counter()
-    data = getattr(_service, method)(request, deadline)
-    return data, time.perf_counter() - t0
+    return timed_call(_service, method, request, deadline)
 
 
 def catalogue() -> Catalogue:

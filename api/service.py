@@ -9,6 +9,7 @@ filtering, after which the summary is recomputed with ``build_report``.
 from __future__ import annotations
 
 import logging
+import time
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -193,6 +194,14 @@ class CheckService:
             checker_version=overall.checker_version,
             include_all=req.include_all,
         )
+
+
+def timed_call(service: CheckService, method: str, request: object, deadline: float | None) -> tuple[bytes, float]:
+    """``service.<method>(request, deadline)``: the JSON answer and the seconds the work took
+    (for Server-Timing), wherever the check runs (a worker process or a thread)."""
+    t0 = time.perf_counter()
+    data = getattr(service, method)(request, deadline)
+    return data, time.perf_counter() - t0
 
 
 def log_request_text(req: CheckRequest | BatchRequest) -> None:

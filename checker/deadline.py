@@ -15,12 +15,8 @@ import time
 class CheckTimeout(Exception):
     """The check ran past its deadline; no partial report is returned."""
 
-    def __init__(self, budget_s: float | None = None) -> None:
-        super().__init__(budget_s)
-        self.budget_s = budget_s
-
     def __str__(self) -> str:
-        return "the check ran past its time budget" + (f" of {self.budget_s:g} s" if self.budget_s else "")
+        return "the check ran past its time budget"
 
 
 def deadline_after(seconds: float | None) -> float | None:
@@ -28,7 +24,7 @@ def deadline_after(seconds: float | None) -> float | None:
     return None if seconds is None else time.monotonic() + seconds
 
 
-def enforce(deadline: float | None, budget_s: float | None = None) -> None:
+def enforce(deadline: float | None) -> None:
     """Raise CheckTimeout when the deadline has passed."""
     if deadline is not None and time.monotonic() > deadline:
-        raise CheckTimeout(budget_s)
+        raise CheckTimeout()

@@ -218,3 +218,27 @@ def test_headings_are_left_to_the_rules(text: str) -> None:
 def test_long_unpunctuated_prose_is_judged() -> None:
     text = "after her second infusion Marta walked her daughter to school again for the first time"
     assert Checker(judge=FakeJudge(0.99)).check(text).warnings
+
+
+@pytest.mark.parametrize("text", [
+    "Cures MS.",
+    "No side effects.",
+    "It is FDA approved for MS.",
+    "Book now!",
+    "Our stem cell therapy repairs damaged nerves and reverses multiple sclerosis for good.",
+])
+def test_p_claim_small_and_numpy_paths_agree(text: str) -> None:
+    # p_claim scores inputs of few features in plain floats, others through numpy; both are
+    # the same model, so both must give judge()'s probability.
+    from checker import judge as judge_module
+
+    j = default_judge()
+    small = j.p_claim(text)
+    saved = judge_module._SMALL_INPUT
+    judge_module._SMALL_INPUT = -1  # force numpy
+    try:
+        big = j.p_claim(text)
+    finally:
+        judge_module._SMALL_INPUT = saved
+    assert abs(small - big) < 1e-12
+    assert round(small, 4) == j.judge(text).p_claim
