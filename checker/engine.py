@@ -136,13 +136,15 @@ class Checker:
         judge, text = self.judge, norm.text  # the doc's text (doc.text would rebuild it token by token)
         counts = _WordCounts(doc)
         out: list[Finding] = []
+        # The sentences the judge reads, scored together (the encoder runs in batches).
+        judged = []
         for sent in sentence_spans(doc):
             cands = by_sentence.get(sent.start_char, [])
             words = counts.words(sent.start, sent.end)
-            if not cands and words < MIN_JUDGED_WORDS:
-                continue
-            stext = text[sent.start_char : sent.end_char]
-            p = judge.p_claim(stext)
+            if cands or words >= MIN_JUDGED_WORDS:
+                judged.append((sent, cands, words, text[sent.start_char : sent.end_char]))
+        scores = judge.p_claims([j[3] for j in judged], [bool(j[1]) for j in judged])
+        for (sent, cands, words, stext), p in zip(judged, scores):
             warning_rules = [c.raw.rule.id for c in cands if _is_warning(c)]
             precision = max((judge.rule_precision(r) for r in warning_rules), default=None)
             warned = [c for c in cands if _is_warning(c)]
@@ -181,8 +183,8 @@ class Checker:
         span = (sent.start, sent.end)
         clauses = [c for c in clause_spans(sent, self.classifier) if c[1] - c[0] >= MIN_JUDGED_WORDS]
         if len(clauses) > 1:
-            scored = [(judge.p_claim(doc[a:b].text), (a, b)) for a, b in clauses]
-            top, where = max(scored)
+            ps = judge.p_claims([doc[a:b].text for a, b in clauses], [True] * len(clauses))
+            top, where = max(zip(ps, clauses))
             if top >= judge.flag_at:
                 span = where
         while span[1] > span[0] + 1 and (doc[span[1] - 1].is_punct or doc[span[1] - 1].is_space):

@@ -6,7 +6,9 @@ boundaries), trained on corpus/sentences.jsonl by training/train_judge.py (`make
 Run time needs numpy only: the features are computed here the way scikit-learn's
 TfidfVectorizer computes them (the tests check that they agree), from the vocabulary and
 idf weights stored in checker/judge_model/. Scores are calibrated on grouped
-cross-validation (isotonic), so 0.8 means about 80% of such sentences were claims.
+cross-validation (Platt scaling), so 0.8 means about 80% of such sentences were claims.
+With a fine-tuned encoder in the model (checker/judge_encoder.py), the two scores are
+blended before calibration.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from .decide import UNMEASURED_RULE_PRECISION
+from .judge_encoder import ENCODER_FILE, TOKENIZER_FILE, Encoder
 
 MODEL_DIR = Path(__file__).resolve().parent / "judge_model"
 CAUTIONS = tuple(f"C{i}" for i in range(1, 11))
 MODEL_FILES = ("judge.json", "judge.npz", "neighbours.jsonl")
+ENCODER_FILES = (ENCODER_FILE, TOKENIZER_FILE)  # present when the model has an encoder
 MIN_JUDGED_WORDS = 4  # shorter sentences (navigation, headings) are left to the rules
 # The judge learnt from whole sentences: a line without closing punctuation (a heading, a
 # menu, a button) is outside what it has seen unless it is long enough to be prose.
@@ -175,20 +179,25 @@ class _SmallInputScorer:
         self.w_word = (judge._coef[:n] * judge._word.idf).tolist()
         self.w_char = (judge._coef[n:] * judge._char.idf).tolist()
         self.intercept = judge._intercept
-        self.cal_x = judge._cal_x.tolist()
-        self.cal_y = judge._cal_y.tolist()
 
-    def p_claim(self, word: list[int], char: list[int]) -> float:
+    def raw(self, word: list[int], char: list[int]) -> float:
         z = self.intercept + _tfidf_dot(word, self.idf_word, self.w_word) + _tfidf_dot(char, self.idf_char, self.w_char)
-        raw = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
-        xs, ys = self.cal_x, self.cal_y
-        if raw <= xs[0]:
-            return ys[0]
-        if raw >= xs[-1]:
-            return ys[-1]
-        k = bisect_right(xs, raw)
-        x0, x1 = xs[k - 1], xs[k]
-        return ys[k - 1] + (ys[k] - ys[k - 1]) * (raw - x0) / (x1 - x0) if x1 > x0 else ys[k]
+        return _sigmoid(z)
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def _interp(xs: list[float], ys: list[float], x: float) -> float:
+    """np.interp for one value, in plain floats (numpy's call overhead dominates here)."""
+    if x <= xs[0]:
+        return ys[0]
+    if x >= xs[-1]:
+        return ys[-1]
+    k = bisect_right(xs, x)
+    x0, x1 = xs[k - 1], xs[k]
+    return ys[k - 1] + (ys[k] - ys[k - 1]) * (x - x0) / (x1 - x0) if x1 > x0 else ys[k]
 
 
 @dataclass(frozen=True)
@@ -203,7 +212,7 @@ class Neighbour:
 @dataclass(frozen=True)
 class Judgement:
     p_claim: float  # calibrated probability that the sentence is a claim
-    raw: float  # the linear model's uncalibrated probability
+    raw: float  # the TF-IDF model's uncalibrated probability
     cautions: tuple[tuple[str, float], ...]  # (caution, probability), most likely first
 
     @property
@@ -218,8 +227,14 @@ class Judge:
         self.meta = meta
         self.version: str = meta["version"]
         self.name: str = meta["name"]
+        # The encoder (a fine-tuned MiniLM) scores beside the TF-IDF model when the model
+        # was trained with one: raw = w * tfidf + (1 - w) * encoder, then calibrated.
+        self._encoder_paths = tuple(model_dir / f for f in ENCODER_FILES)
+        self.has_encoder: bool = "encoder" in meta and all(p.exists() for p in self._encoder_paths)
+        self._w: float = float(meta["encoder"]["tfidf_weight"]) if self.has_encoder else 1.0
+        self._encoder: Encoder | None = None  # opened on first use, in the process that uses it
         digest = hashlib.sha256()
-        for f in MODEL_FILES:
+        for f in MODEL_FILES + (ENCODER_FILES if self.has_encoder else ()):
             digest.update((model_dir / f).read_bytes())
         self.hash: str = digest.hexdigest()
         self.veto_below: float = meta["decision"]["veto_below"]
@@ -237,6 +252,9 @@ class Judge:
         self._caution_intercept = arrays["caution_intercept"]
         self._cal_x = arrays["calibration_x"]
         self._cal_y = arrays["calibration_y"]
+        self._cal_xs, self._cal_ys = self._cal_x.tolist(), self._cal_y.tolist()
+        # Skipping the encoder is exact only while calibration never decreases.
+        self._can_skip = all(b >= a for a, b in zip(self._cal_ys, self._cal_ys[1:]))
         # Stated confidence of a warning, calibrated on grouped CV (absent in older models):
         # "rule" maps a kept rule warning's combined score, "judge" the judge's own p(claim).
         self._confidence = {
@@ -277,23 +295,56 @@ class Judge:
         cols = np.concatenate([wc, cc + self._n_word])
         vals = np.concatenate([wv, cv])
         z = self._intercept + float(self._coef[cols] @ vals)
-        raw = 1.0 / (1.0 + np.exp(-z))
-        p = float(np.interp(raw, self._cal_x, self._cal_y))
+        raw = _sigmoid(z)
+        if self.has_encoder:
+            raw_all = self._w * raw + (1 - self._w) * float(self.encoder().proba([text[:MAX_JUDGED_CHARS]])[0])
+        else:
+            raw_all = raw
+        p = self._calibrated(raw_all)
         zc = self._caution_intercept + self._caution_coef[:, cols] @ vals
         pc = 1.0 / (1.0 + np.exp(-zc))
         ranked = sorted(zip(CAUTIONS, (float(x) for x in pc)), key=lambda kv: -kv[1])
         return Judgement(round(p, 4), round(float(raw), 4), tuple((c, round(v, 4)) for c, v in ranked))
 
-    def p_claim(self, text: str) -> float:
+    def tfidf_raw(self, text: str) -> float:
+        """The TF-IDF model's uncalibrated p(claim)."""
         text = text[:MAX_JUDGED_CHARS]
         word, char = self._word._indices(text), self._char._indices(text)
         if len(word) + len(char) <= _SMALL_INPUT:
             if self._small is None:
                 self._small = _SmallInputScorer(self)
-            return self._small.p_claim(word, char)
+            return self._small.raw(word, char)
         (wc, wv), (cc, cv) = self._word._weigh(word), self._char._weigh(char)
-        z = self._intercept + float(self._coef[wc] @ wv) + float(self._coef[cc + self._n_word] @ cv)
-        return float(np.interp(1.0 / (1.0 + np.exp(-z)), self._cal_x, self._cal_y))
+        return _sigmoid(self._intercept + float(self._coef[wc] @ wv) + float(self._coef[cc + self._n_word] @ cv))
+
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = Encoder(*self._encoder_paths)
+        return self._encoder
+
+    def _calibrated(self, raw: float) -> float:
+        return _interp(self._cal_xs, self._cal_ys, raw)
+
+    def p_claims(self, texts: list[str], always: list[bool] | None = None) -> list[float]:
+        """Calibrated p(claim) of each text. With an encoder, a text runs through it only
+        where its score could change a decision: always where `always[i]` (a rule fired
+        there), otherwise only when the TF-IDF score leaves the flagging threshold within
+        reach. A text left out gets the highest score the encoder could have given it,
+        which is below `flag_at` by construction, so every decision is what the full
+        model would decide."""
+        t = [self.tfidf_raw(x) for x in texts]
+        if not self.has_encoder:
+            return [self._calibrated(r) for r in t]
+        w = self._w
+        run = [i for i, r in enumerate(t) if not self._can_skip or (always is not None and always[i])
+               or self._calibrated(w * r + (1 - w)) >= self.flag_at]
+        m = self.encoder().proba([texts[i][:MAX_JUDGED_CHARS] for i in run]) if run else []
+        enc = dict(zip(run, m))
+        return [self._calibrated(w * r + (1 - w) * float(enc.get(i, 1.0))) for i, r in enumerate(t)]
+
+    def p_claim(self, text: str) -> float:
+        """Calibrated p(claim) of one text, through every scorer the model has."""
+        return self.p_claims([text], [True])[0]
 
     # -- explanation -----------------------------------------------------------
     def neighbours(self, text: str, k: int = 3) -> list[Neighbour]:

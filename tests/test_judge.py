@@ -101,8 +101,8 @@ class FakeJudge:
     version: str = "0"
     stated: dict | None = None  # confidence("rule"|"judge", score) -> this value
 
-    def p_claim(self, text: str) -> float:
-        return self.score
+    def p_claims(self, texts: list[str], always: list[bool] | None = None) -> list[float]:
+        return [self.score] * len(texts)
 
     def rule_precision(self, rule_id: str) -> float:
         return 0.5

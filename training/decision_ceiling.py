@@ -3,7 +3,8 @@
     .venv/bin/python training/decision_ceiling.py
 
 Recomputes the judge's out-of-fold scores as `make train` does (one C, 5 folds by site, the
-rule examples added to every fold's training), then compares, at the same false-alarm limits:
+rule examples added to every fold's training; blended with the encoder's cached out-of-fold
+scores when the shipped model has an encoder), then compares, at the same false-alarm limits:
 
 1. the shipped decision shape (checker/decide.py; thresholds chosen on the same scores);
 2. the same shape with every sentence vetoable and no stricter limit for critical rules;
@@ -52,6 +53,10 @@ def main() -> int:
     oof = np.zeros(len(rows))
     for tr, te in folds:
         oof[te] = tj.fit_with(C, [rows[i] for i in tr], extra).proba([texts[i] for i in te])
+    enc = tj.encoder_scores(rows, tj.ENCODER_LAYERS, tj.ENCODER_EPOCHS)
+    if enc is not None:  # the shipped blend with the fine-tuned encoder's out-of-fold scores
+        w = json.loads((tj.MODEL_DIR / "judge.json").read_text(encoding="utf-8"))["encoder"]["tfidf_weight"]
+        oof = w * oof + (1 - w) * enc[0]
     p = tj.Calibration(oof, y).predict(oof)
     fired, beyond = tj.rules_verdicts(texts)
     rules = tj.rule_strength(fired, tj.rule_precisions(fired, y))
