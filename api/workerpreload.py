@@ -4,8 +4,8 @@ Loading spaCy, the default checker and the judge's encoder here, before any fork
 every worker shares these pages with the fork server instead of holding its own copy, and a
 worker that replaces a stopped or retired one starts in milliseconds instead of a second.
 The token matcher's regular expressions are compiled here too (about 0.6 s), so that no
-replacement pays for them again on its first checks. (With STEMCHECK_JUDGE=off the default checker is the rules
-alone.)
+replacement pays for them again on its first checks. (With STEMCHECK_JUDGE=off the
+default checker is the rules alone.)
 """
 
 from checker.engine import default_checker
