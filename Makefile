@@ -55,7 +55,7 @@ corpus:
 	$(PYTHON) corpus/tools/build.py
 
 # Rebuild the judge (checker/judge_model/) from the corpus's train split: the encoder
-# (fine-tuned MiniLM, about 30 minutes on 2 cores), then the TF-IDF model and the decision.
+# (fine-tuned MiniLM, about an hour on 2 cores), then the TF-IDF model and the decision.
 train: $(TRAIN_STAMP) corpus
 	$(BIN)/python training/train_encoder.py
 	$(BIN)/python training/train_judge.py
