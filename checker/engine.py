@@ -194,7 +194,7 @@ class Checker:
         # (a reporting verb, a negation, research framing) then scope over the claim.
         anchor = max(span[0], span[1] - 1)
         result = self.classifier.classify(sent, anchor, span[1], hits, negation_is_claim=True)
-        judgement = judge.judge(stext)
+        judgement = judge.judge(stext, p)
         category = self.pack.category_for_caution(judgement.caution)
         meta = self.pack.meta.categories[category]
         words = meta.judge

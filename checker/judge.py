@@ -290,17 +290,14 @@ class Judge:
         text = text[:MAX_JUDGED_CHARS]
         return self._word.transform_one(text), self._char.transform_one(text)
 
-    def judge(self, text: str) -> Judgement:
+    def judge(self, text: str, p_claim: float | None = None) -> Judgement:
+        """p(claim) and the cautions of `text`; pass `p_claim` when it is already known
+        (from p_claims), so that the encoder does not read the sentence a second time."""
         (wc, wv), (cc, cv) = self._features(text)
         cols = np.concatenate([wc, cc + self._n_word])
         vals = np.concatenate([wv, cv])
-        z = self._intercept + float(self._coef[cols] @ vals)
-        raw = _sigmoid(z)
-        if self.has_encoder:
-            raw_all = self._w * raw + (1 - self._w) * float(self.encoder().proba([text[:MAX_JUDGED_CHARS]])[0])
-        else:
-            raw_all = raw
-        p = self._calibrated(raw_all)
+        raw = _sigmoid(self._intercept + float(self._coef[cols] @ vals))
+        p = self.p_claim(text) if p_claim is None else p_claim
         zc = self._caution_intercept + self._caution_coef[:, cols] @ vals
         pc = 1.0 / (1.0 + np.exp(-zc))
         ranked = sorted(zip(CAUTIONS, (float(x) for x in pc)), key=lambda kv: -kv[1])

@@ -110,7 +110,7 @@ class FakeJudge:
     def confidence(self, kind: str, score: float) -> float | None:
         return self.stated.get(kind) if self.stated else None
 
-    def judge(self, text: str) -> Judgement:
+    def judge(self, text: str, p_claim: float | None = None) -> Judgement:
         return Judgement(self.score, self.score, (("C9", 0.9), ("C5", 0.5), ("C1", 0.1)))
 
     def neighbours(self, text: str, k: int = 3) -> list[Neighbour]:
