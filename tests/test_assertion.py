@@ -38,6 +38,60 @@ def warned(text: str, category: str) -> bool:
         ("The FDA warns that clinics falsely claim their cells cure MS.", "cure-claim", Assertion.attributed),
         ("The attorney general said the clinic promoted stem cells as a cure for MS.", "cure-claim", Assertion.attributed),
         ("Be wary of clinics that say their stem cells cure MS.", "cure-claim", Assertion.attributed),
+        # Weak negation after the verb.
+        ("Nerve cells regenerate very poorly after an injury.", "regeneration-overclaim", Assertion.negated),
+        ("After an injury, nerve cells regenerate little or not at all.", "regeneration-overclaim", Assertion.negated),
+        ("Nobody has shown that these stem cells, once infused, dependably turn into nerve cells.",
+         "regeneration-overclaim", Assertion.negated),
+        ("None of these cell types has given regulators solid evidence that it can improve autism.",
+         "proven-efficacy", Assertion.negated),
+        ("Results with stem cells in spinal cord injury have been mixed as far as regaining function goes.",
+         "regeneration-overclaim", Assertion.negated),
+        # Research framing.
+        ("Cell therapy is one approach being explored to repair damaged nerve tissue.",
+         "regeneration-overclaim", Assertion.investigational),
+        ("Putting human glial cells into mice with damaged myelin drove widespread repair.",
+         "regeneration-overclaim", Assertion.investigational),
+        ("Larger trials must still confirm that the treatment works.", "proven-efficacy", Assertion.investigational),
+        ("The ideal MS therapy would also regenerate tissue in the brain.", "regeneration-overclaim",
+         Assertion.investigational),
+        ("With such small samples, it is too soon to conclude that stem cell therapy helps people with autism.",
+         "proven-efficacy",
+         Assertion.investigational),
+        ("This study will assess how safe and effective cord cells are in hereditary ataxia.", "proven-efficacy",
+         Assertion.investigational),
+        ("The review called for bigger trials to prove these therapies work in Parkinson's.", "proven-efficacy",
+         Assertion.investigational),
+        ("Any stem cell therapy must pass clinical trials showing it is safe and effective.", "proven-efficacy",
+         Assertion.investigational),
+        ("She had hoped the transplant would reverse her MS.", "cure-claim", Assertion.investigational),
+        ("Early human trials report that these cell transplants can regenerate lung tissue.",
+         "regeneration-overclaim", Assertion.investigational),
+        ("Researchers see stem cells as a tool for repairing damaged tissue.", "regeneration-overclaim",
+         Assertion.investigational),
+        ("The trials include tests of whether stem cells can repair the damage MS does.", "regeneration-overclaim",
+         Assertion.investigational),
+        ("Getting stem cells to regenerate tissue in a lab dish is one thing; in a patient it is another.",
+         "regeneration-overclaim", Assertion.investigational),
+        ("Several outcomes got significantly better in the group treated with stem cells through the spinal fluid.",
+         "proven-efficacy", Assertion.investigational),
+        ("Mesenchymal stem cells have shown a notable capacity to reset immune responses in research.",
+         "hsct-msc-conflation", Assertion.investigational),
+        ("Two women went abroad for a stem cell treatment they hope will transform their lives.",
+         "marketing-red-flag", Assertion.investigational),
+        # Somebody else's claim.
+        ("The leaflets told me that the saved stem cells could be used to heal him.", "hsct-msc-conflation",
+         Assertion.attributed),
+        ("The therapy is sold on the premise that it may help neurons regenerate.", "regeneration-overclaim",
+         Assertion.attributed),
+        ("Parents were given the impression that the stem cell treatment would cure autism.", "cure-claim",
+         Assertion.attributed),
+        ("Any clinic, in whatever country, that sells such stem cell treatments does so with no scientific proof.",
+         "candidacy", Assertion.attributed),
+        ("In most videos, patients gushed about how stem cells had restored their sight.", "regeneration-overclaim",
+         Assertion.attributed),
+        ("She was told that stem cells could grow back the cartilage in her knee.", "regeneration-overclaim",
+         Assertion.attributed),
     ],
 )
 def test_status(text: str, category: str, expected: Assertion) -> None:
@@ -170,3 +224,17 @@ def test_hope_and_weak_negation_are_not_claims(text: str) -> None:
 )
 def test_the_same_claims_asserted_still_warn(text: str) -> None:
     assert check(text).warnings
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # The cues above stay narrow: the clinic's own voice is still a claim.
+        ("Our stem cells regenerate nerves, and the results are anything but mixed.", "regeneration-overclaim"),
+        ("We have treated patients in our lab-certified clinic and our cells regrow myelin.", "regeneration-overclaim"),
+        ("Our stem cells cure MS, and we have told that to every patient.", "cure-claim"),
+        ("The ideal patient sees our cells regenerate damaged nerves within weeks.", "regeneration-overclaim"),
+    ],
+)
+def test_new_cues_leave_own_claims_asserted(text: str, category: str) -> None:
+    assert Assertion.asserted in statuses(text, category), statuses(text, category)
