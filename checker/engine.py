@@ -222,7 +222,6 @@ class Checker:
         raw = longest_per_rule(self.compiled.find(doc))
         if not raw:
             return []
-        hits_cache: dict[int, AuxHits] = {}
         doc_keys: set[tuple[str, str]] | None = None
         candidates: list[_Candidate] = []
         # Token.sent walks the tokens to the sentence's edges on every call; the sentence
@@ -230,14 +229,14 @@ class Checker:
         spans = sentence_spans(doc)
         starts = [sp.start for sp in spans]
         sents = {m.start: spans[bisect_right(starts, m.start) - 1] for m in raw}
-        rules_in: dict[int, set[str]] = {}
-        for m in raw:
-            rules_in.setdefault(sents[m.start].start, set()).add(m.rule.id)
+        rules_in: dict[tuple[int, int], set[str]] = {}
         for m in raw:
             sent = sents[m.start]
-            hits = hits_cache.get(sent.start)
-            if hits is None:
-                hits = hits_cache[sent.start] = self.compiled.aux_hits(sent, rules_in[sent.start])
+            rules_in.setdefault((sent.start, sent.end), set()).add(m.rule.id)
+        hits_in = self.compiled.aux_hits_in(doc, rules_in)
+        for m in raw:
+            sent = sents[m.start]
+            hits = hits_in[(sent.start, sent.end)]
             rule = m.rule
             if hits.get("sentence_exception", rule.id):
                 continue

@@ -94,19 +94,28 @@ class CompiledPack:
     def aux_hits(self, doclike: Doc | Span, rule_ids: Iterable[str] | None = None, *, cues: bool = True) -> AuxHits:
         """Cue matches (unless cues=False), and the exception/context matches
         of the given rules (all rules when None), in a sentence or document."""
-        only = None
-        if rule_ids is not None:
-            only = {f"{kind}\t{rid}" for rid in rule_ids for kind in AUX_KINDS_RULE}
-            if cues:
-                only |= self._cue_keys
-        spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
-        for key, start, end in self.aux(doclike, only):
-            kind, owner = key.split("\t", 1)
-            spans.setdefault((kind, owner), []).append((start, end))
-        for found in spans.values():
-            found.sort()
-        return AuxHits(spans)
+        only = None if rule_ids is None else self._aux_keys(rule_ids, cues)
+        return _aux_hits(self.aux(doclike, only))
 
+    def aux_hits_in(self, doc: Doc, rules_by_sentence: dict[tuple[int, int], Iterable[str]]) -> dict[tuple[int, int], AuxHits]:
+        """aux_hits(sentence, rule_ids) for each sentence (a token range of doc) and its rules,
+        in one pass over the doc rather than one call a sentence."""
+        wanted = {r: self._aux_keys(ids, True) for r, ids in rules_by_sentence.items()}
+        return {r: _aux_hits(found) for r, found in self.aux.in_sentences(doc, wanted).items()}
+
+    def _aux_keys(self, rule_ids: Iterable[str], cues: bool) -> frozenset[str]:
+        only = {f"{kind}\t{rid}" for rid in rule_ids for kind in AUX_KINDS_RULE}
+        return frozenset(only | self._cue_keys) if cues else frozenset(only)
+
+
+def _aux_hits(found: Iterable[tuple[str, int, int]]) -> AuxHits:
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for key, start, end in found:
+        kind, owner = key.split("\t", 1)
+        spans.setdefault((kind, owner), []).append((start, end))
+    for got in spans.values():
+        got.sort()
+    return AuxHits(spans)
 
 def longest_per_rule(matches: Iterable[RawMatch]) -> list[RawMatch]:
     """Keep, per rule, the longest of overlapping matches (spaCy returns all)."""
@@ -121,5 +130,7 @@ def longest_per_rule(matches: Iterable[RawMatch]) -> list[RawMatch]:
             if not taken.overlaps(m.start, m.end):
                 taken.add(m.start, m.end)
                 kept.append(m)
-    kept.sort(key=lambda m: (m.start, m.end))
+    # Rule id last: where two rules match the same words, which one a later step keeps must
+    # not depend on the order the matcher happened to report them in.
+    kept.sort(key=lambda m: (m.start, m.end, m.rule.id, m.pattern_index))
     return kept

@@ -1,12 +1,14 @@
-"""A fast matcher for spaCy token patterns, indexed by their rarest words.
+"""A fast matcher for spaCy token patterns, prefiltered in one pass of Hyperscan.
 
 The rule pack compiles to spaCy Matcher token patterns (lists of dicts), and
 this module runs them. Why not spacy.matcher.Matcher itself: it tries every
 pattern at every token and calls a Python predicate for every `IN` set, so
 with the pack's thousand-odd patterns it checked about 2 000 tokens a second.
-Here a pattern is only tried in a sentence that contains a word from each of
-its required word sets, found through an index of each pattern's rarest set,
-and it is only started on tokens its first step accepts.
+Here every pattern is also compiled into one Hyperscan database (Intel's
+multi-pattern regular expression engine, through the `hyperscan` package), which
+says in a single linear pass over a document which patterns match anywhere in it;
+typically 10 of the 570 rule patterns on a 3 KB page. Only those are tried, and
+only from tokens their first step accepts.
 
 It supports the subset of the pattern language the pack uses: LOWER (a string,
 or IN / NOT_IN sets), IS_PUNCT, LIKE_NUM, IS_TITLE, IS_SENT_START, the empty
@@ -21,21 +23,28 @@ string with two characters a token: the word, as a private-use code point the ma
 assigned it (any other word is one shared code point), and its flags. Matching at a start
 position is then one call into C that returns the longest end, as the search over
 (step, position, repetition) states did in Python.
-tests/test_token_matcher.py checks it against spaCy's Matcher on random
-patterns and texts.
+The prefilter only removes patterns that cannot match, so results are exactly the
+regular-expression matcher's; tests/test_token_matcher.py checks both against spaCy's
+Matcher on random patterns and texts.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy
 import regex
+
+try:
+    import hyperscan
+except ImportError:  # no wheel for this platform (Linux on ARM): every pattern is tried
+    hyperscan = None
 from spacy.attrs import IS_PUNCT, IS_TITLE, LIKE_NUM, LOWER, SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import get_string_id
@@ -57,6 +66,7 @@ _FLAG_BASE = 0xE000
 _FLAG_BIT = {1: 1, 2: 2, 3: 4, 4: 8}  # _FLAG_COLUMN column -> bit
 _ANY_WORD = f"[{chr(_OTHER_WORD)}-{chr(_OTHER_WORD + _MAX_WORDS)}]"
 _ANY_FLAGS = f"[{chr(_FLAG_BASE)}-{chr(_FLAG_BASE + 15)}]"
+_NEVER = chr(_FLAG_BASE + 0xFF)  # a character no token string holds
 
 
 class UnsupportedPattern(ValueError):
@@ -90,10 +100,6 @@ class _Step:
             return None
         return frozenset().union(*(t.words for t in firsts))
 
-    def rarity(self) -> tuple[int, int]:
-        firsts = ([self.single] if self.single else []) + [p[0] for p in self.phrases]
-        strings = set().union(*(t.strings or () for t in firsts))
-        return (sum(1 for w in strings if w in _STOP_WORDS), len(strings))
 
 
 def _quantity(op: str | None) -> tuple[int, int]:
@@ -164,7 +170,7 @@ class _DocArrays:
     """Token attributes of a whole document, read once in C (doc.to_array) and
     shared by every matcher call on the document and its sentences."""
 
-    __slots__ = ("lower", "flags", "sentences", "_starts", "_encoded")
+    __slots__ = ("lower", "flags", "sentences", "_starts", "_encoded", "_matching", "_positions")
 
     def __init__(self, doc: Doc):
         self.lower = doc.to_array(LOWER).tolist() if len(doc) else []
@@ -178,9 +184,25 @@ class _DocArrays:
         self.sentences = list(zip(starts, ends))
         self._starts = starts
         self._encoded: dict[str, str] = {}  # matcher uid -> token string
+        self._matching: dict[str, set[int]] = {}  # matcher uid -> patterns its prefilter passed
+        self._positions: dict[int, list[int]] | None = None
 
-    def encoded(self, uid: str, codes: dict[int, int]) -> str:
-        """The doc as the token string of the matcher with these word codes."""
+    def matching(self, uid: str, prefilter: "_Prefilter", enc: str) -> set[int]:
+        """The patterns of the matcher `uid` that may match somewhere in this doc."""
+        got = self._matching.get(uid)
+        if got is None:
+            got = self._matching[uid] = prefilter.matching(enc)
+        return got
+
+    def positions(self) -> dict[int, list[int]]:
+        """Each word (its hash) -> the tokens that hold it, in order."""
+        if self._positions is None:
+            self._positions = _positions(self.lower, 0, len(self.lower))
+        return self._positions
+
+    def encoded(self, uid: str, table: tuple[numpy.ndarray, numpy.ndarray]) -> str:
+        """The doc as the token string of the matcher with this word table (its word hashes
+        sorted, and their code points), built in numpy rather than a Python loop."""
         enc = self._encoded.get(uid)
         if enc is None:
             if self.flags is None:
@@ -188,10 +210,17 @@ class _DocArrays:
             else:
                 f = self.flags
                 bits = (f[:, 1] != 0) * 1 + (f[:, 2] != 0) * 2 + (f[:, 3] != 0) * 4 + (f[:, 4] == 1) * 8
-                get = codes.get
-                enc = "".join(
-                    chr(get(w, _OTHER_WORD)) + chr(_FLAG_BASE + b) for w, b in zip(self.lower, bits.tolist())
-                )
+                keys, points = table
+                words = f[:, 0]
+                if len(keys):
+                    at = numpy.minimum(numpy.searchsorted(keys, words), len(keys) - 1)
+                    word_points = numpy.where(keys[at] == words, points[at], _OTHER_WORD)
+                else:
+                    word_points = numpy.full(len(words), _OTHER_WORD)
+                both = numpy.empty(2 * len(words), dtype="<u4")
+                both[0::2] = word_points
+                both[1::2] = bits + _FLAG_BASE
+                enc = both.tobytes().decode("utf-32-le")
             self._encoded[uid] = enc
         return enc
 
@@ -298,25 +327,33 @@ def _char_class(points: Iterable[int]) -> str:
     return "[" + "".join(parts) + "]"
 
 
-def _token_regex(tok: _Token, codes: dict[int, int]) -> str:
+def _token_regex(tok: _Token, codes: dict[int, int], hyperscan_syntax: bool = False) -> str:
+    """One token of the token string: its word code point, then its flag character.
+    Hyperscan has no look-ahead, so there a NOT_IN set is the complement class and an
+    impossible token a character the token string never holds."""
+    never = _NEVER if hyperscan_syntax else "(?!)"
     if tok.words is not None:
         allowed = [codes[w] for w in tok.words if w not in tok.exclude]
-        word = _char_class(allowed) if allowed else "(?!)"
+        word = _char_class(allowed) if allowed else never
     elif tok.exclude:
-        word = "(?!" + _char_class(codes[w] for w in tok.exclude) + ")" + _ANY_WORD
+        excluded = {codes[w] for w in tok.exclude}
+        if hyperscan_syntax:
+            word = _char_class(c for c in range(_OTHER_WORD, _OTHER_WORD + len(codes) + 1) if c not in excluded)
+        else:
+            word = "(?!" + _char_class(excluded) + ")" + _ANY_WORD
     else:
         word = _ANY_WORD
     if not tok.flags:
         return word + _ANY_FLAGS
     ok = [b for b in range(16) if all(bool(b & _FLAG_BIT[col]) == want for col, want in tok.flags)]
-    return word + ("[" + "".join(chr(_FLAG_BASE + b) for b in ok) + "]" if ok else "(?!)")
+    return word + ("[" + "".join(chr(_FLAG_BASE + b) for b in ok) + "]" if ok else never)
 
 
-def _pattern_regex(steps: tuple[_Step, ...], codes: dict[int, int]) -> str:
+def _pattern_regex(steps: tuple[_Step, ...], codes: dict[int, int], hyperscan_syntax: bool = False) -> str:
     parts = []
     for step in steps:
-        alts = ([_token_regex(step.single, codes)] if step.single is not None else []) + [
-            "".join(_token_regex(t, codes) for t in phrase) for phrase in step.phrases
+        alts = ([_token_regex(step.single, codes, hyperscan_syntax)] if step.single is not None else []) + [
+            "".join(_token_regex(t, codes, hyperscan_syntax) for t in phrase) for phrase in step.phrases
         ]
         body = "(?:" + "|".join(alts) + ")"
         if step.lo == step.hi == 1:
@@ -328,15 +365,73 @@ def _pattern_regex(steps: tuple[_Step, ...], codes: dict[int, int]) -> str:
     return "".join(parts)
 
 
-class _Group:
-    """Patterns that need the same word sets: checked against a sentence once."""
+class _Prefilter:
+    """Every pattern in one Hyperscan database: one linear pass over a document's token
+    string (UTF-8) says which patterns match anywhere in it. Patterns it cannot hold (one
+    that matches the empty string, or one Hyperscan rejects) are always tried; so is every
+    pattern when `enabled` is false or Hyperscan is missing."""
 
-    __slots__ = ("anchors", "anchor_ids", "patterns")
+    def __init__(self, patterns: Sequence["_Compiled"], codes: dict[int, int], enabled: bool = True):
+        self.always: list[int] = []
+        exprs: dict[int, bytes] = {}
+        for k, pat in enumerate(patterns):
+            if not enabled or hyperscan is None or all(st.lo == 0 for st in pat.steps):
+                self.always.append(k)
+            else:
+                exprs[k] = _pattern_regex(pat.steps, codes, hyperscan_syntax=True).encode("utf-8")
+        self._db = self._compile(exprs)
+        self._local = threading.local()
 
-    def __init__(self, anchors: tuple[frozenset[int], ...], anchor_ids: frozenset[int]):
-        self.anchors = anchors
-        self.anchor_ids = anchor_ids  # ids of the anchor sets, for a subset test
-        self.patterns: list[_Compiled] = []
+    def _compile(self, exprs: dict[int, bytes]) -> "hyperscan.Database | None":
+        if not exprs:
+            return None
+        try:
+            return self._database(exprs)
+        except hyperscan.error:
+            # Find the patterns Hyperscan rejects (for example, too large) and try those always.
+            kept = {}
+            for k, e in exprs.items():
+                try:
+                    self._database({k: e})
+                    kept[k] = e
+                except hyperscan.error:
+                    self.always.append(k)
+            self.always.sort()
+            return self._database(kept) if kept else None
+
+    @staticmethod
+    def _database(exprs: dict[int, bytes]) -> "hyperscan.Database":
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        flags = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_SINGLEMATCH  # "does it match at all"
+        db.compile(expressions=list(exprs.values()), ids=list(exprs), elements=len(exprs), flags=[flags] * len(exprs))
+        return db
+
+    def matching(self, enc: str) -> set[int]:
+        """Indexes of the patterns that may match somewhere in this token string."""
+        found = set(self.always)
+        if self._db is not None and enc:
+            # Scratch space is per thread: a database's own would fail under two threads.
+            scratch = getattr(self._local, "scratch", None)
+            if scratch is None:
+                scratch = self._local.scratch = hyperscan.Scratch(self._db)
+            self._db.scan(enc.encode("utf-8"), match_event_handler=_on_match, context=found, scratch=scratch)
+        return found
+
+    def __getstate__(self) -> dict:
+        return {"always": self.always, "db": hyperscan.dumpb(self._db) if self._db is not None else None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.always = state["always"]
+        self._db = None
+        if state["db"] is not None:
+            if hyperscan is None:
+                raise ValueError("this matcher was pickled with a Hyperscan database, and Hyperscan is missing")
+            self._db = hyperscan.loadb(state["db"], hyperscan.HS_MODE_BLOCK)
+        self._local = threading.local()
+
+
+def _on_match(pattern: int, start: int, end: int, flags: int, found: set[int]) -> None:
+    found.add(pattern)
 
 
 class TokenMatcher:
@@ -344,20 +439,18 @@ class TokenMatcher:
     Doc or Span for [(key, start, end)] with the longest end for each key and
     start (document token indexes)."""
 
-    def __init__(self) -> None:
-        self._groups: dict[tuple[frozenset[int], ...], _Group] = {}
-        self._seen: dict[str, _Compiled] = {}  # canonical pattern -> compiled
-        # Each distinct required word set gets an id; a sentence "hits" the sets
-        # it has a word of, and a group is tried when all its ids are hit.
-        self._anchor_ids: dict[frozenset[int], int] = {}
-        self._word_anchors: dict[int, list[int]] = {}  # word -> ids of sets holding it
-        self._by_rarest: dict[int, list[_Group]] = {}  # rarest set id -> groups
-        self._frozen_words: dict[int, tuple[int, ...]] | None = None
-        self._always: list[_Group] = []  # groups with no required word at all
+    def __init__(self, prefilter: bool = True) -> None:
+        """prefilter=False tries every pattern (no Hyperscan pass): the same matches, slower;
+        the tests compare the two."""
+        self._use_prefilter = prefilter
+        self._patterns: list[_Compiled] = []
+        self._seen: dict[str, _Compiled] | None = {}  # canonical pattern -> compiled
         self._keys: set[str] = set()
-        # The two group indexes cut down to the patterns of one `only` key set: calls with
-        # `only` (a sentence's context patterns) then never look at other rules' patterns.
-        self._restricted: dict[frozenset[str], tuple[dict[int, list[_Group]], list[_Group]]] = {}
+        self._prefilter: _Prefilter | None = None  # built on first use, or by prepare()
+        self._table: tuple[numpy.ndarray, numpy.ndarray] = (numpy.zeros(0, numpy.uint64), numpy.zeros(0, numpy.uint32))
+        # The patterns of one `only` key set: calls with `only` (a sentence's context
+        # patterns) then never look at other rules' patterns.
+        self._restricted: dict[frozenset[str], list[int]] = {}
         # Word hash -> its code point in the token string; the uid keys each doc's string
         # for this matcher (a pickled copy keeps both, so its strings are the same).
         self._codes: dict[int, int] = {}
@@ -367,70 +460,67 @@ class TokenMatcher:
         return len(self._keys)
 
     def add(self, key: str, patterns: Sequence[Sequence[dict]]) -> None:
+        if self._seen is None:
+            raise RuntimeError("this matcher was loaded from a cache; build a new one to add patterns")
         self._keys.add(key)
         for pattern in patterns:
             if not pattern:
                 raise UnsupportedPattern(f"{key}: empty pattern")
-            if self._seen is None or self._groups is None:
-                raise RuntimeError("this matcher was loaded from a cache; build a new one to add patterns")
             canonical = json.dumps(pattern, sort_keys=True)
             known = self._seen.get(canonical)
             if known is not None:
+                # One compiled pattern serves every key that added the same pattern
+                # (many rules share their context patterns).
                 if key not in known.keys:
                     known.keys.append(key)
                 continue
             steps = tuple(_step(spec) for spec in pattern)
             self._register_words(steps)
-            required: dict[frozenset[int], tuple[int, int]] = {}
-            for st in steps:
-                words = st.first_words() if st.lo >= 1 else None
-                if words is not None:
-                    required[words] = st.rarity()
-            required_sorted = sorted(required.items(), key=lambda kv: kv[1])
-            anchors = tuple(words for words, _ in required_sorted)
-            group = self._groups.get(anchors)
-            if group is None:
-                ids = [self._anchor_id(a) for a in anchors]
-                group = self._groups[anchors] = _Group(anchors, frozenset(ids))
-                if anchors:
-                    self._by_rarest.setdefault(ids[0], []).append(group)
-                else:
-                    self._always.append(group)
             compiled = self._seen[canonical] = _Compiled(key, steps)
-            group.patterns.append(compiled)
+            self._patterns.append(compiled)
+            self._prefilter = None
+            self._restricted.clear()
+
+    def prepare(self) -> None:
+        """Build the Hyperscan prefilter now rather than on first use (a few seconds for
+        the whole pack), so that a pickled matcher carries it."""
+        if self._prefilter is None:
+            self._prefilter = _Prefilter(self._patterns, self._codes, self._use_prefilter)
+            keys = sorted(self._codes)
+            self._table = (numpy.array(keys, dtype=numpy.uint64), numpy.array([self._codes[k] for k in keys], dtype=numpy.uint32))
 
     def compile_all(self) -> int:
         """Compile every pattern's regular expression now rather than on first use (a
         server does this once, before forking its workers); returns how many."""
+        self.prepare()
         n = 0
-        for group in list(self._always) + [g for found in self._by_rarest.values() for g in found]:
-            for pat in group.patterns:
-                if pat.fixed is None and pat.rx is None:
-                    pat.rx = regex.compile(_pattern_regex(pat.steps, self._codes), regex.POSIX)
-                    n += 1
+        for pat in self._patterns:
+            if pat.fixed is None and pat.rx is None:
+                pat.rx = regex.compile(_pattern_regex(pat.steps, self._codes), regex.POSIX)
+                n += 1
         return n
 
     def words(self) -> frozenset[str]:
         """Every word a pattern names (LOWER values and IN sets, phrases included)."""
         out: set[str] = set()
-        groups = list(self._always) + [g for found in self._by_rarest.values() for g in found]
-        for group in groups:
-            for pat in group.patterns:
-                for step in pat.steps:
-                    tokens = ([step.single] if step.single else []) + [t for ph in step.phrases for t in ph]
-                    for tok in tokens:
-                        if tok.strings:
-                            out.update(tok.strings)
+        for pat in self._patterns:
+            for step in pat.steps:
+                tokens = ([step.single] if step.single else []) + [t for ph in step.phrases for t in ph]
+                for tok in tokens:
+                    if tok.strings:
+                        out.update(tok.strings)
         return frozenset(out)
 
     def __getstate__(self) -> dict:
-        # The lookup tables used while adding patterns are big and are only
-        # needed to add more; a pickled matcher keeps what matching uses.
-        state = {k: getattr(self, k) for k in self.__dict__}
+        # The lookup table used while adding patterns is only needed to add more.
+        self.prepare()
+        state = dict(self.__dict__)
         state["_seen"] = None
-        state["_groups"] = None
         state["_restricted"] = {}
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     def _register_words(self, steps: tuple[_Step, ...]) -> None:
         codes = self._codes
@@ -443,105 +533,140 @@ class TokenMatcher:
                                 raise UnsupportedPattern("more distinct words than the token string can hold")
                             codes[h] = _OTHER_WORD + 1 + len(codes)
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self.__dict__.setdefault("_restricted", {})
-
     _RESTRICTED_CACHE = 512
 
-    def _indexes_for(self, only: frozenset[str]) -> tuple[dict[int, list[_Group]], list[_Group]]:
+    def _indexes_for(self, only: frozenset[str]) -> list[int]:
         got = self._restricted.get(only)
-        if got is not None:
-            return got
-
-        def cut(groups: list[_Group]) -> list[_Group]:
-            out = []
-            for g in groups:
-                pats = [p for p in g.patterns if not only.isdisjoint(p.keys)]
-                if pats:
-                    small = _Group(g.anchors, g.anchor_ids)
-                    small.patterns = pats
-                    out.append(small)
-            return out
-
-        by_rarest = {aid: kept for aid, groups in self._by_rarest.items() if (kept := cut(groups))}
-        got = (by_rarest, cut(self._always))
-        if len(self._restricted) >= self._RESTRICTED_CACHE:
-            self._restricted.clear()
-        self._restricted[only] = got
+        if got is None:
+            got = [k for k, p in enumerate(self._patterns) if not only.isdisjoint(p.keys)]
+            if len(self._restricted) >= self._RESTRICTED_CACHE:
+                self._restricted.clear()
+            self._restricted[only] = got
         return got
-
-    def _anchor_id(self, words: frozenset[int]) -> int:
-        aid = self._anchor_ids.get(words)
-        if aid is None:
-            aid = self._anchor_ids[words] = len(self._anchor_ids)
-            for w in words:
-                self._word_anchors.setdefault(w, []).append(aid)
-            self._frozen_words = None
-        return aid
 
     def __call__(self, doclike: Doc | Span, only: frozenset[str] | set[str] | None = None) -> list[tuple[str, int, int]]:
         """Matches in doclike; with `only`, just the patterns added under those keys."""
         doc = doclike.doc if isinstance(doclike, Span) else doclike
         lo = doclike.start if isinstance(doclike, Span) else 0
         hi = doclike.end if isinstance(doclike, Span) else len(doc)
+        if hi <= lo:
+            return []
+        self.prepare()
         arr = _DocArrays.of(doc)
-        lower = arr.lower
         codes = self._codes
-        enc = arr.encoded(self._uid, codes)
-        if self._frozen_words is None:
-            self._frozen_words = {w: tuple(ids) for w, ids in self._word_anchors.items()}
-        word_anchors = self._frozen_words
+        enc = arr.encoded(self._uid, self._table)
+        matching = arr.matching(self._uid, self._prefilter, enc)
         if only is not None:
             only = frozenset(only)
-            by_rarest, always = self._indexes_for(only)
+            candidates = [k for k in self._indexes_for(only) if k in matching]
         else:
-            by_rarest, always = self._by_rarest, self._always
+            candidates = sorted(matching)
+        if not candidates:
+            return []
+        lower = arr.lower
         sentences = arr.within(lo, hi)
-        best: dict[tuple[str, int], int] = {}
+        sent_starts = [s for s, _ in sentences]
+        limits: dict[int, int] = {}  # sentence number -> where a match starting in it may end
         question = _QUESTION
-        for n, (s_start, first_end) in enumerate(sentences):
-            # A match starts in this sentence; it may run into the next one
-            # only after a question or a fragment of a few words ("Incurable?
-            # Not anymore.", "Safe. Proven."), as spaCy's Matcher would allow.
-            s_end = first_end
-            if n + 1 < len(sentences) and (first_end - s_start <= 4 or question in lower[s_start:first_end]):
-                s_end = sentences[n + 1][1]
-            window = lower[s_start:s_end]
-            hit: set[int] = set()
-            for w in set(window):
-                ids = word_anchors.get(w)
-                if ids:
-                    hit.update(ids)
-            groups = list(always)
-            for aid in hit:
-                found = by_rarest.get(aid)
-                if found:
-                    groups.extend(g for g in found if g.anchor_ids <= hit)
-            if not groups:
-                continue
-            positions: dict[int, list[int]] = {}
-            for j in range(s_start, first_end):
-                positions.setdefault(lower[j], []).append(j)
-            for group in groups:
-                for pat in group.patterns:
-                    if only is not None and only.isdisjoint(pat.keys):
-                        continue
-                    for i in _start_positions(pat, positions, s_start, first_end):
-                        end = pat.longest(arr, i, s_end, enc, codes)
-                        if end > 0:
-                            for key in pat.keys:
-                                if only is not None and key not in only:
-                                    continue
-                                k = (key, i)
-                                if end > best.get(k, -1):
-                                    best[k] = end
+        # Word -> its tokens in [lo, hi): the doc's table for a whole doc, a small one for a
+        # sentence (looking a sentence's words up in the doc's table would cost the doc's size).
+        positions = arr.positions() if (lo, hi) == (0, len(doc)) else _positions(lower, lo, hi)
+        best: dict[tuple[str, int], int] = {}
+        patterns = self._patterns
+        for k in candidates:
+            pat = patterns[k]
+            for i in _start_positions(pat, positions, lo, hi):
+                n = bisect_right(sent_starts, i) - 1
+                limit = limits.get(n)
+                if limit is None:
+                    # A match starts in this sentence; it may run into the next one only
+                    # after a question or a fragment of a few words ("Incurable? Not
+                    # anymore.", "Safe. Proven."), as spaCy's Matcher would allow.
+                    s_start, limit = sentences[n]
+                    if n + 1 < len(sentences) and (limit - s_start <= 4 or question in lower[s_start:limit]):
+                        limit = sentences[n + 1][1]
+                    limits[n] = limit
+                end = pat.longest(arr, i, limit, enc, codes)
+                if end > 0:
+                    for key in pat.keys:
+                        if only is not None and key not in only:
+                            continue
+                        at = (key, i)
+                        if end > best.get(at, -1):
+                            best[at] = end
         return [(key, start, end) for (key, start), end in best.items()]
 
 
+    def in_sentences(
+        self, doc: Doc, wanted: dict[tuple[int, int], frozenset[str]]
+    ) -> dict[tuple[int, int], list[tuple[str, int, int]]]:
+        """Matches in each of these sentences of doc (token ranges, none overlapping), of the
+        patterns under that sentence's keys: what calling the matcher on each sentence as a
+        Span with `only` gives (a match stays inside its sentence), in one pass over the doc."""
+        out: dict[tuple[int, int], list[tuple[str, int, int]]] = {r: [] for r in wanted}
+        if not wanted or not len(doc):
+            return out
+        self.prepare()
+        arr = _DocArrays.of(doc)
+        codes = self._codes
+        enc = arr.encoded(self._uid, self._table)
+        matching = arr.matching(self._uid, self._prefilter, enc)
+        candidates = [k for k in self._indexes_for(frozenset().union(*wanted.values())) if k in matching]
+        if not candidates:
+            return out
+        ranges = sorted(wanted)
+        firsts = [r[0] for r in ranges]
+        positions = arr.positions()
+        best: dict[tuple[int, str, int], int] = {}  # (sentence number, key, start) -> end
+        for k in candidates:
+            pat = self._patterns[k]
+            if pat.starts is None:
+                tries: Iterable[int] = (i for r in ranges for i in range(*r))
+            else:
+                tries = _start_positions(pat, positions, 0, len(doc))
+            for i in tries:
+                n = bisect_right(firsts, i) - 1
+                if n < 0 or i >= ranges[n][1]:
+                    continue
+                keys = wanted[ranges[n]]
+                if keys.isdisjoint(pat.keys):
+                    continue
+                end = pat.longest(arr, i, ranges[n][1], enc, codes)
+                if end > 0:
+                    for key in pat.keys:
+                        if key in keys:
+                            at = (n, key, i)
+                            if end > best.get(at, -1):
+                                best[at] = end
+        for (n, key, start), end in best.items():
+            out[ranges[n]].append((key, start, end))
+        return out
+
+
+def _positions(lower: list[int], lo: int, hi: int) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for j in range(lo, hi):
+        out.setdefault(lower[j], []).append(j)
+    return out
+
+
 def _start_positions(pat: _Compiled, positions: dict[int, list[int]], lo: int, hi: int) -> Iterable[int]:
+    """Tokens in [lo, hi) where the pattern's first step may start, in order; `positions`
+    holds every word of [lo, hi) (and maybe more)."""
     if pat.starts is None:
         return range(lo, hi)
-    found = [i for w in pat.starts & positions.keys() for i in positions[w] if lo <= i < hi]
-    found.sort()
+    starts = pat.starts
+    # Walk the smaller side: a cue's few first words, or a sentence's few words.
+    words = [w for w in starts if w in positions] if len(starts) <= len(positions) else [w for w in positions if w in starts]
+    if not words:
+        return ()
+    found = []
+    for w in words:
+        at = positions[w]
+        if at[0] >= lo and at[-1] < hi:
+            found.extend(at)
+        else:
+            found.extend(at[bisect_left(at, lo) : bisect_left(at, hi)])
+    if len(words) > 1:
+        found.sort()
     return found

@@ -28,12 +28,15 @@ def spaCy_longest(patterns: dict[str, list[list[dict]]], text: str) -> set[tuple
     return {(k, s, e) for (k, s), e in best.items()}
 
 
-def ours(patterns: dict[str, list[list[dict]]], text: str) -> set[tuple[str, int, int]]:
-    doc = NLP(text)
-    m = TokenMatcher()
+def matcher_of(patterns: dict[str, list[list[dict]]], prefilter: bool = True) -> TokenMatcher:
+    m = TokenMatcher(prefilter=prefilter)
     for key, pats in patterns.items():
         m.add(key, pats)
-    return set(m(doc))
+    return m
+
+
+def ours(patterns: dict[str, list[list[dict]]], text: str, prefilter: bool = True) -> set[tuple[str, int, int]]:
+    return set(matcher_of(patterns, prefilter)(NLP(text)))
 
 
 token_spec = st.one_of(
@@ -120,7 +123,51 @@ def test_phrase_steps_agree_with_expanded_patterns(pats, words) -> None:
 def test_agrees_with_spacy_matcher(pats, words) -> None:
     patterns = {f"k{i}": [p] for i, p in enumerate(pats)}
     text = " ".join(words)
-    assert ours(patterns, text) == spaCy_longest(patterns, text)
+    expected = spaCy_longest(patterns, text)
+    # With the Hyperscan prefilter (what runs) and without it (every pattern tried).
+    assert ours(patterns, text) == expected
+    assert ours(patterns, text, prefilter=False) == expected
+
+
+SENT_NLP = spacy.blank("en")
+SENT_NLP.add_pipe("sentencizer")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pats=st.lists(pattern(), min_size=1, max_size=4),
+    words=st.lists(st.sampled_from(WORDS + [".", "?"]), min_size=1, max_size=24),
+    chosen=st.lists(st.tuples(st.integers(0, 30), st.lists(st.integers(0, 3), min_size=1, max_size=3)), max_size=6),
+)
+def test_in_sentences_agrees_with_one_call_a_sentence(pats, words, chosen) -> None:
+    m = matcher_of({f"k{i}": [p] for i, p in enumerate(pats)})
+    doc = SENT_NLP(" ".join(words))
+    sents = list(doc.sents)
+    wanted = {}
+    for n, keys in chosen:
+        sent = sents[n % len(sents)]
+        wanted[(sent.start, sent.end)] = frozenset(f"k{k}" for k in keys)
+    got = {r: set(found) for r, found in m.in_sentences(doc, wanted).items()}
+    assert got == {(s, e): set(m(doc[s:e], keys)) for (s, e), keys in wanted.items()}
+
+
+def test_prefilter_survives_pickling_and_threads() -> None:
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    patterns = {
+        "cure": [[{"LOWER": {"IN": ["cure", "cures"]}}, {"OP": "{0,2}"}, {"LOWER": "ms"}]],
+        "fda": [[{"LOWER": "fda"}, {"LOWER": {"NOT_IN": ["not"]}, "OP": "?"}, {"LOWER": "approved"}]],
+    }
+    m = matcher_of(patterns)
+    texts = [f"Our cells {'cure' if i % 3 else 'help'} ms. FDA {'not ' if i % 2 else ''}approved." for i in range(200)]
+    expected = [sorted(m(NLP(t))) for t in texts]
+    assert any(expected) and not all(expected)  # the texts differ in what they hold
+    copy = pickle.loads(pickle.dumps(m))
+    assert [sorted(copy(NLP(t))) for t in texts] == expected
+    # Hyperscan's scratch space is per thread: two threads scanning at once agree too.
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(lambda t: sorted(m(NLP(t))), texts)) == expected
 
 
 def test_pack_patterns_agree_on_example_sentences() -> None:
