@@ -89,3 +89,22 @@ def test_encoder_without_torch() -> None:
     assert out.returncode == 0, out.stderr
     assert 0.0 <= float(out.stdout) <= 1.0
     assert Encoder  # imported here too, for the module's own import check
+
+
+def test_a_repeated_sentence_runs_the_encoder_once_with_the_same_score() -> None:
+    fresh = Encoder(MODEL_DIR / "encoder.onnx", MODEL_DIR / "tokenizer.json")
+    runs = []
+    real_run = fresh.session.run
+
+    class Counting:  # onnxruntime's session cannot take new attributes; wrap it
+        def run(self, *args, **kwargs):
+            runs.append(1)
+            return real_run(*args, **kwargs)
+
+    fresh.session = Counting()
+    texts = _corpus_sample(20)
+    first = fresh.proba(texts)
+    assert len(runs) == len(set(texts))
+    flood = fresh.proba(texts * 50 + texts[:3])  # a page of one slogan a block, say
+    assert len(runs) == len(set(texts))  # nothing new to run
+    assert list(flood[: len(texts)]) == list(first) and list(flood[-3:]) == list(first[:3])
