@@ -7,7 +7,8 @@
    with rate limiting off, and waits for /healthz.
 3. Latency at ONE connection: a keep-alive http.client loop over POST /v1/check,
    after a warm-up; prints p50 / p99 (and the in-process core check time, so the
-   API's own overhead is visible).
+   API's own overhead is visible); then the same over fresh pages of corpus sentences,
+   which the judge's memo of recent sentences cannot help.
 4. Throughput at 32 connections with ``wrk`` (found on PATH, or installed with
    ``apt-get install -y wrk`` when running as root): /healthz and POST /v1/check,
    req/s, p50, p99, error counts, and check_rps / healthz_rps.
@@ -36,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -74,6 +76,19 @@ def build_page(target_bytes: int = 3000) -> str:
 
 
 # --- server ----------------------------------------------------------------------------------
+
+
+def varied_pages(page_bytes: int = 3000) -> Iterator[str]:
+    """Endless ~3 KB pages of corpus sentences, each sentence in turn (then round again)."""
+    texts = [json.loads(line)["text"] for line in (ROOT / "corpus" / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+    i = 0
+    while True:
+        page, size = [], 0
+        while size < page_bytes:
+            page.append(texts[i % len(texts)])
+            size += len(page[-1]) + 1
+            i += 1
+        yield " ".join(page)
 
 
 def free_port() -> int:
@@ -149,7 +164,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def single_connection(port: int, body: bytes, warmup: int, count: int, max_seconds: float) -> dict:
+def single_connection(port: int, body: bytes | Iterator[bytes], warmup: int, count: int, max_seconds: float) -> dict:
+    """Latency at one connection: the same body each request, or the next of an iterator."""
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
     errors = 0
@@ -158,8 +174,9 @@ def single_connection(port: int, body: bytes, warmup: int, count: int, max_secon
 
     def one() -> float:
         nonlocal errors, findings
+        payload = body if isinstance(body, bytes) else next(body)
         t0 = time.perf_counter()
-        conn.request("POST", "/v1/check", body=body, headers=headers)
+        conn.request("POST", "/v1/check", body=payload, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
         dt = time.perf_counter() - t0
@@ -358,6 +375,16 @@ def main(argv: list[str] | None = None) -> int:
             f"  of which checking (server-side, Server-Timing): p50 {one['server_check_p50_ms']:.2f} ms, "
             f"p99 {one['server_check_p99_ms']:.2f} ms; API + HTTP overhead per request: "
             f"p50 {one['overhead_p50_ms']:.2f} ms, p99 {one['overhead_p99_ms']:.2f} ms",
+            flush=True,
+        )
+        # The judge keeps the scores of recent sentences, so one page sent again and again
+        # measures the rules and that memo; fresh pages of corpus sentences measure the encoder.
+        fresh = single_connection(port, (json.dumps({"text": t}).encode() for t in varied_pages(args.page_bytes)),
+                                  args.warmup, args.requests, args.max_seconds)
+        results["fresh_pages"] = fresh
+        print(
+            f"  fresh ~{args.page_bytes:,}-byte pages of corpus sentences (no sentence seen before): "
+            f"p50 {fresh['p50_ms']:.2f} ms, p99 {fresh['p99_ms']:.2f} ms, errors {fresh['errors']}",
             flush=True,
         )
         tiny = single_connection(port, json.dumps({"text": "Hello."}).encode(), 20, 300, 30)

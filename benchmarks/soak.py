@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_load import HOST, ROOT, build_page, free_port, stop_server, wait_healthy  # noqa: E402
+from api_load import HOST, ROOT, build_page, free_port, stop_server, varied_pages, wait_healthy  # noqa: E402
 from proctree import descendants, tree_pss_mb  # noqa: E402
 
 TARGET_GROWTH = 0.10
@@ -65,19 +65,6 @@ def requests_cycle(page: str) -> list[tuple[str, str, bytes | None, int]]:
         ("GET", "/v1/rules", None, 200),
         ("GET", "/healthz", None, 200),
     ]
-
-
-def varied_pages(page_bytes: int = 3000):
-    """Endless ~3 KB pages of corpus sentences, each sentence in turn (then round again)."""
-    texts = [json.loads(line)["text"] for line in (ROOT / "corpus" / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
-    i = 0
-    while True:
-        page, size = [], 0
-        while size < page_bytes:
-            page.append(texts[i % len(texts)])
-            size += len(page[-1]) + 1
-            i += 1
-        yield " ".join(page)
 
 
 def main(argv: list[str] | None = None) -> int:
