@@ -46,14 +46,12 @@ try:
 except ImportError:  # no wheel for this platform (Linux on ARM): every pattern is tried
     hyperscan = None
 from spacy.attrs import IS_PUNCT, IS_TITLE, LIKE_NUM, LOWER, SENT_START
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 _UNBOUNDED = 1 << 30
 _RANGE = re.compile(r"^\{(\d*),(\d*)\}$")
 _SUPPORTED = {"LOWER", "IS_PUNCT", "LIKE_NUM", "IS_TITLE", "IS_SENT_START", "OP"}
-_STOP_WORDS = frozenset(STOP_WORDS) | {"n't", "'s", "-", ",", "."}
 _FLAG_COLUMN = {"IS_PUNCT": 1, "LIKE_NUM": 2, "IS_TITLE": 3, "IS_SENT_START": 4}
 _CACHE_KEY = "stemcheck.token_arrays"
 _QUESTION = get_string_id("?")
@@ -80,7 +78,7 @@ class _Token:
     words: frozenset[int] | None  # allowed lower-case forms, as string hashes; None = any
     exclude: frozenset[int]  # NOT_IN
     flags: tuple[tuple[int, bool], ...]  # (column in _DocArrays.flags, required value)
-    strings: frozenset[str] | None  # the words as strings, to judge how common they are
+    strings: frozenset[str] | None  # the words as strings (TokenMatcher.words lists them)
 
 
 @dataclass(frozen=True)
