@@ -16,7 +16,7 @@ from . import __version__
 from .assertion import AssertionClassifier, clause_spans
 from .chunking import Chunk, split_chunks
 from .deadline import enforce
-from .matching import AuxHits, CompiledPack, RawMatch, longest_per_rule
+from .matching import CompiledPack, RawMatch, longest_per_rule
 from .decide import Decision, combined, decide
 from .spans import DisjointSpans
 from .token_matcher import sentence_spans

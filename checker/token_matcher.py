@@ -549,11 +549,7 @@ class TokenMatcher:
         hi = doclike.end if isinstance(doclike, Span) else len(doc)
         if hi <= lo:
             return []
-        self.prepare()
-        arr = _DocArrays.of(doc)
-        codes = self._codes
-        enc = arr.encoded(self._uid, self._table)
-        matching = arr.matching(self._uid, self._prefilter, enc)
+        arr, enc, matching = self._scan(doc)
         if only is not None:
             only = frozenset(only)
             candidates = [k for k in self._indexes_for(only) if k in matching]
@@ -569,10 +565,9 @@ class TokenMatcher:
         # Word -> its tokens in [lo, hi): the doc's table for a whole doc, a small one for a
         # sentence (looking a sentence's words up in the doc's table would cost the doc's size).
         positions = arr.positions() if (lo, hi) == (0, len(doc)) else _positions(lower, lo, hi)
-        best: dict[tuple[str, int], int] = {}
-        patterns = self._patterns
+        best: dict[tuple[int, str, int], int] = {}
         for k in candidates:
-            pat = patterns[k]
+            pat = self._patterns[k]
             for i in _start_positions(pat, positions, lo, hi):
                 n = bisect_right(sent_starts, i) - 1
                 limit = limits.get(n)
@@ -584,16 +579,8 @@ class TokenMatcher:
                     if n + 1 < len(sentences) and (limit - s_start <= 4 or question in lower[s_start:limit]):
                         limit = sentences[n + 1][1]
                     limits[n] = limit
-                end = pat.longest(arr, i, limit, enc, codes)
-                if end > 0:
-                    for key in pat.keys:
-                        if only is not None and key not in only:
-                            continue
-                        at = (key, i)
-                        if end > best.get(at, -1):
-                            best[at] = end
-        return [(key, start, end) for (key, start), end in best.items()]
-
+                self._longest_into(best, 0, pat, arr, i, limit, enc, only)
+        return [(key, start, end) for (_, key, start), end in best.items()]
 
     def in_sentences(
         self, doc: Doc, wanted: dict[tuple[int, int], frozenset[str]]
@@ -604,11 +591,7 @@ class TokenMatcher:
         out: dict[tuple[int, int], list[tuple[str, int, int]]] = {r: [] for r in wanted}
         if not wanted or not len(doc):
             return out
-        self.prepare()
-        arr = _DocArrays.of(doc)
-        codes = self._codes
-        enc = arr.encoded(self._uid, self._table)
-        matching = arr.matching(self._uid, self._prefilter, enc)
+        arr, enc, matching = self._scan(doc)
         candidates = [k for k in self._indexes_for(frozenset().union(*wanted.values())) if k in matching]
         if not candidates:
             return out
@@ -629,16 +612,31 @@ class TokenMatcher:
                 keys = wanted[ranges[n]]
                 if keys.isdisjoint(pat.keys):
                     continue
-                end = pat.longest(arr, i, ranges[n][1], enc, codes)
-                if end > 0:
-                    for key in pat.keys:
-                        if key in keys:
-                            at = (n, key, i)
-                            if end > best.get(at, -1):
-                                best[at] = end
+                self._longest_into(best, n, pat, arr, i, ranges[n][1], enc, keys)
         for (n, key, start), end in best.items():
             out[ranges[n]].append((key, start, end))
         return out
+
+    def _scan(self, doc: Doc) -> tuple["_DocArrays", str, set[int]]:
+        """The doc's token arrays, its token string, and the patterns the prefilter passes."""
+        self.prepare()
+        arr = _DocArrays.of(doc)
+        enc = arr.encoded(self._uid, self._table)
+        return arr, enc, arr.matching(self._uid, self._prefilter, enc)
+
+    def _longest_into(
+        self, best: dict[tuple[int, str, int], int], group: int, pat: "_Compiled", arr: "_DocArrays",
+        start: int, limit: int, enc: str, keys: frozenset[str] | None,
+    ) -> None:
+        """Record the longest match of `pat` from `start` (ending by `limit`) under each of its
+        keys in `keys` (every key when None): best[(group, key, start)] = end."""
+        end = pat.longest(arr, start, limit, enc, self._codes)
+        if end > 0:
+            for key in pat.keys:
+                if keys is None or key in keys:
+                    at = (group, key, start)
+                    if end > best.get(at, -1):
+                        best[at] = end
 
 
 def _positions(lower: list[int], lo: int, hi: int) -> dict[int, list[int]]:
