@@ -1,6 +1,6 @@
 """Assertion status of a matched claim: is it said, hedged, denied, asked, reported?
 
-Cue words come from patterns/assertion.yaml; this module only applies scope:
+Cue words come from checker/rules/pack/assertion.yaml; this module only applies scope:
   - negation reaches forward inside its clause (clauses end at ';', ':',
     'but', 'however', ...), within a window, and a few cues ("is not") reach
     back to a claim just before them; pseudo-negations ("not only", "no

@@ -26,8 +26,9 @@ import numpy as np
 
 from .decide import UNMEASURED_RULE_PRECISION
 from .judge_encoder import ENCODER_FILE, TOKENIZER_FILE, Encoder
+from .resources import resource_dir
 
-MODEL_DIR = Path(__file__).resolve().parent / "judge_model"
+MODEL_DIR = resource_dir("checker", "judge_model")
 CAUTIONS = tuple(f"C{i}" for i in range(1, 11))
 MODEL_FILES = ("judge.json", "judge.npz", "neighbours.jsonl")
 ENCODER_FILES = (ENCODER_FILE, TOKENIZER_FILE)  # present when the model has an encoder

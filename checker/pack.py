@@ -1,4 +1,4 @@
-"""Load and validate the rule pack (patterns/*.yaml).
+"""Load and validate the rule pack (checker/rules/pack/*.yaml).
 
 A bad pack file fails fast with the file, the rule and the field named.
 """
@@ -16,10 +16,11 @@ from pydantic import ValidationError
 from .models import PackInfo
 from .pack_schema import AssertionCues, CategoryFile, PackMeta, Rule, SourceRef
 from .pattern_dsl import PatternCompiler, PatternError
+from .resources import resource_dir
 from .token_matcher import TokenMatcher, UnsupportedPattern
 
-# The pack ships inside the package directory tree: <repo>/patterns, next to checker/.
-DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "patterns"
+# The pack ships inside the package, as data of checker.rules.
+DEFAULT_PACK_DIR = resource_dir("checker.rules", "pack")
 META_FILE = "pack.yaml"
 ASSERTION_FILE = "assertion.yaml"
 

@@ -1,4 +1,4 @@
-"""Schema of the rule pack files in patterns/.
+"""Schema of the rule pack files in checker/rules/pack/.
 
 Pydantic models with extra fields forbidden, so a typo in a pack file fails at
 start-up with the file, rule and field named instead of silently matching less.
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .models import Assertion, Severity
 
-# A pattern is either our compact string form (see patterns/README.md) or a raw
+# A pattern is either our compact string form (see checker/rules/pack/README.md) or a raw
 # spaCy Matcher token-pattern list, as an escape hatch.
 PatternSpec = str | list[dict]
 
@@ -151,7 +151,7 @@ class PackMeta(_Strict):
 
 
 class AssertionCues(_Strict):
-    """Cue patterns for the assertion classifier (patterns/assertion.yaml)."""
+    """Cue patterns for the assertion classifier (checker/rules/pack/assertion.yaml)."""
 
     clause_boundaries: list[str]
     # Words that end a clause only after a comma ("..., so it is safe"), since

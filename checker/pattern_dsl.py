@@ -1,6 +1,6 @@
 """Compile the rule pack's compact pattern strings into spaCy Matcher patterns.
 
-Pattern strings are whitespace-separated token specs (patterns/README.md):
+Pattern strings are whitespace-separated token specs (checker/rules/pack/README.md):
   word        the lower-cased token equals `word`
   ~lemma      any inflection of `lemma` (forms come from spaCy's English lemma
               lookup table, inverted, so matching needs no lemmatizer at run time)

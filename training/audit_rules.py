@@ -5,7 +5,7 @@
 For every pattern of every rule: how many of its rule's own must-fire examples it matches,
 and on train (+ dev) how many claim and honest sentences it raises a warning on. Lists the
 rule false alarms on train honest sentences. `make train` does not run this; it is the
-evidence for pruning or repairing patterns (patterns/README.md says how).
+evidence for pruning or repairing patterns (checker/rules/pack/README.md says how).
 """
 from __future__ import annotations
 
