@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from checker import __version__
 from checker.documents import add_html_offsets
 from checker.engine import Checker
-from checker.extract_html import ExtractedHtml, HtmlInputError, extract_html
+from checker.input.html import ExtractedHtml, HtmlInputError, extract_html
 from checker.models import Finding, Report
-from checker.offsets import utf16_offsets
-from checker.report import build_report
+from checker.text.offsets import utf16_offsets
+from checker.findings.report import build_report
 
 from .errors import ApiError
 from .models import (

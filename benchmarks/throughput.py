@@ -69,7 +69,7 @@ def _sentences_of(text: str) -> list[str]:
 
 
 def collect_sentences() -> tuple[list[str], dict[str, int]]:
-    from checker.pack import default_pack
+    from checker.rules.loader import default_pack
 
     counts: dict[str, int] = {}
     sentences: list[str] = []
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"best_s": round(min(times), 3), "median_s": round(statistics.median(times), 3),
                 "runs_s": [round(t, 3) for t in times]}
 
-    from checker.pack import default_pack
+    from checker.rules.loader import default_pack
 
     results = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},

@@ -64,7 +64,7 @@ def _err(message: str) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     # Input is read before the NLP stack is imported: a bad file is reported
     # at once instead of after a second of loading.
-    from .inputs import Document, InputError, read_document
+    from checker.input.files import Document, InputError, read_document
 
     if args.max_bytes is not None and args.max_bytes <= 0:
         return _err("--max-bytes must be positive")
@@ -76,12 +76,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return _err(str(exc))
     if args.force_html:
         docs = [Document(d.source, d.text, True) for d in docs]
-    from .documents import check_documents
-    from .extract_html import HtmlInputError
-    from .outputs import Result, render
+    from checker.documents import check_documents
+    from checker.input.html import HtmlInputError
+    from checker.outputs import Result, render
 
     try:
-        from .engine import rules_checker
+        from checker.engine import rules_checker
 
         checker = rules_checker() if args.no_judge else None
         checked = list(check_documents(docs, include_all=args.include_all, checker=checker))
@@ -96,7 +96,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules() -> int:
-    from .pack import default_pack
+    from checker.rules.loader import default_pack
 
     pack = default_pack()
     print(f"{pack.info.name} {pack.info.version} (sha256 {pack.info.hash[:12]})")
@@ -109,7 +109,7 @@ def _cmd_rules() -> int:
 
 
 def _cmd_explain(rule_id: str) -> int:
-    from .pack import default_pack
+    from checker.rules.loader import default_pack
 
     pack = default_pack()
     rule = pack.rule(rule_id)
@@ -139,8 +139,8 @@ def _cmd_explain(rule_id: str) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .engine import Checker, default_checker
-    from .evaluate import LabelledFileError, cv_report, evaluate, evaluate_baseline, evaluate_pages, load_labelled
+    from checker.engine import Checker, default_checker
+    from checker.evaluate import LabelledFileError, cv_report, evaluate, evaluate_baseline, evaluate_pages, load_labelled
 
     path = Path(args.file)
     if path.is_dir():
@@ -152,7 +152,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except (LabelledFileError, UnicodeDecodeError) as exc:
         return _err(str(exc))
     if args.pages:
-        from .engine import rules_checker
+        from checker.engine import rules_checker
 
         try:
             pages = evaluate_pages(path, rules_checker() if args.no_judge else default_checker(), args.split)
@@ -216,8 +216,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _versions() -> str:
-    from . import __version__
-    from .pack import default_pack
+    from checker import __version__
+    from checker.rules.loader import default_pack
 
     info = default_pack().info
     return f"stemcheck {__version__}; rule pack {info.name} {info.version} sha256:{info.hash}"
@@ -225,7 +225,7 @@ def _versions() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .pack import PackError
+    from checker.rules.loader import PackError
 
     try:
         if args.version:

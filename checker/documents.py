@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .engine import Checker, default_checker
-from .extract_html import ExtractedHtml, extract_html
-from .inputs import Document
-from .models import Report
+from checker.engine import Checker, default_checker
+from checker.input.html import ExtractedHtml, extract_html
+from checker.input.files import Document
+from checker.models import Report
 
 
 @dataclass(frozen=True)

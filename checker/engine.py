@@ -12,25 +12,25 @@ from typing import Iterable, Iterator
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH
 from spacy.tokens import Doc
 
-from . import __version__
-from .assertion import AssertionClassifier, clause_spans
-from .chunking import Chunk, split_chunks
-from .deadline import enforce
-from .matching import CompiledPack, RawMatch, longest_per_rule
-from .decide import Decision, combined, decide
-from .spans import DisjointSpans
-from .token_matcher import sentence_spans
-from .leet import Deleeter
-from .judge import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
-from .models import (
+from checker import __version__
+from checker.assertion.classify import AssertionClassifier, clause_spans
+from checker.text.chunking import Chunk, split_chunks
+from checker.deadline import enforce
+from checker.rules.matching import CompiledPack, RawMatch, longest_per_rule
+from checker.findings.decide import Decision, combined, decide
+from checker.rules.spans import DisjointSpans
+from checker.rules.token_matcher import sentence_spans
+from checker.text.leet import Deleeter
+from checker.judge.classifier import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
+from checker.models import (
     WARNING_ASSERTIONS, Assertion, Evidence, Finding, JudgeEvidence, JudgeInfo, JudgeNeighbour, Report, Severity, Source,
 )
-from .nlp import get_nlp
-from .normalise import Normalised, export_tables, normalise, prime_tables
-from .offsets import utf16_offsets
-from .compile_cache import cached
-from .pack import DEFAULT_PACK_DIR, RulePack, default_pack, pack_hash
-from .report import build_report
+from checker.text.nlp import get_nlp
+from checker.text.normalise import Normalised, export_tables, normalise, prime_tables
+from checker.text.offsets import utf16_offsets
+from checker.rules.compile_cache import cached
+from checker.rules.loader import DEFAULT_PACK_DIR, RulePack, default_pack, pack_hash
+from checker.findings.report import build_report
 
 HEDGE_FACTOR = 0.7
 BOOST_STEP = 0.05

@@ -25,7 +25,7 @@ import pytest
 from checker import __version__
 from checker.cli import main
 from checker.outputs.csv import COLUMNS
-from checker.pack import default_pack
+from checker.rules.loader import default_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker import compile_cache
+from checker.rules import compile_cache
 
 
 @pytest.fixture
@@ -57,8 +57,8 @@ def test_can_be_turned_off(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_cached_checker_matches_a_fresh_one(cache_dir: Path) -> None:
     from checker.engine import Checker, _default_compiled
-    from checker.nlp import get_nlp
-    from checker.pack import load_pack
+    from checker.text.nlp import get_nlp
+    from checker.rules.loader import load_pack
 
     _default_compiled(get_nlp())  # writes the cache
     cached_pack, cached_compiled = _default_compiled(get_nlp())  # reads it

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from checker.engine import default_checker
-from checker.leet import Deleeter
-from checker.normalise import normalise
+from checker.text.leet import Deleeter
+from checker.text.normalise import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = [json.loads(line) for line in (ROOT / "tests" / "data" / "evasion.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -1,4 +1,4 @@
-"""Tests for checker.extract_html: visible text and its exact map back into the HTML."""
+"""Tests for checker.input.html: visible text and its exact map back into the HTML."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import checker.extract_html as extract_module
-from checker.extract_html import ExtractedHtml, HtmlInputError, extract_html
+import checker.input.html as extract_module
+from checker.input.html import ExtractedHtml, HtmlInputError, extract_html
 
 _WS_CHARS = " \t\n\r\f\xa0"
 _WORD_SPLIT = re.compile(r"[ \t\n\r\f\xa0]+")

@@ -1,5 +1,5 @@
 """The learned judge: its features match scikit-learn's, its decision combines with the rules
-as checker/decide.py says, and its warnings carry their evidence."""
+as checker/findings/decide.py says, and its warnings carry their evidence."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from checker.decide import Decision, decide, flagged
+from checker.findings.decide import Decision, decide, flagged
 from checker.engine import Checker
-from checker.judge import (
+from checker.judge.classifier import (
     CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS, Judge, Judgement, Neighbour, _CharTfidf, _Tfidf, char_features, default_judge, word_features,
 )
 
@@ -39,7 +39,7 @@ def test_char_features_match_scikit_learn_and_words_its_token_pattern(text: str)
      ("No side effects at all", ["no", "not_side", "not_effects", "not_at", "all"])],
 )
 def test_negation_marks_the_words_in_its_scope(text: str, tokens: list[str]) -> None:
-    from checker.judge import word_tokens
+    from checker.judge.classifier import word_tokens
 
     assert word_tokens(text) == tokens
 
@@ -82,7 +82,7 @@ def test_a_critical_rule_takes_a_confident_judge_to_overrule(critical: bool, p: 
 
 
 def test_combined_evidence_is_symmetric_and_neutral_at_half() -> None:
-    from checker.decide import combined
+    from checker.findings.decide import combined
 
     assert combined(0.3, 0.5) == pytest.approx(0.3) and combined(0.2, 0.7) == pytest.approx(combined(0.7, 0.2))
     assert combined(0.2, 0.9) > 0.5 > combined(0.2, 0.6)
@@ -230,7 +230,7 @@ def test_long_unpunctuated_prose_is_judged() -> None:
 def test_p_claim_small_and_numpy_paths_agree(text: str) -> None:
     # p_claim scores inputs of few features in plain floats, others through numpy; both are
     # the same model, so both must give judge()'s probability.
-    from checker import judge as judge_module
+    from checker.judge import classifier as judge_module
 
     j = default_judge()
     small = j.p_claim(text)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.judge import ENCODER_FILES, MODEL_DIR, default_judge
-from checker.judge_encoder import Encoder
+from checker.judge.classifier import ENCODER_FILES, MODEL_DIR, default_judge
+from checker.judge.encoder import Encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,7 +81,7 @@ def test_encoder_without_torch() -> None:
     import sys
 
     code = ("import sys; sys.modules['torch'] = None\n"
-            "from checker.judge_encoder import Encoder\n"
+            "from checker.judge.encoder import Encoder\n"
             f"e = Encoder(__import__('pathlib').Path({str(MODEL_DIR / ENCODER_FILES[0])!r}), "
             f"__import__('pathlib').Path({str(MODEL_DIR / ENCODER_FILES[1])!r}))\n"
             "print(e.proba(['Stem cells cure MS.'])[0])")

@@ -6,7 +6,7 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.nlp import get_nlp
+from checker.text.nlp import get_nlp
 
 SENTENCIZER = spacy.blank("en")
 SENTENCIZER.add_pipe("sentencizer")

@@ -1,4 +1,4 @@
-"""Tests for checker.normalise and checker.offsets."""
+"""Tests for checker.text.normalise and checker.text.offsets."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.normalise import (
+from checker.text.normalise import (
     _EXTRA_INVISIBLE,
     _PUNCT_FOLD,
     _fold_table,
     _nfkc_stage,
     normalise,
 )
-from checker.offsets import utf16_len, utf16_offsets, utf16_to_codepoint
+from checker.text.offsets import utf16_len, utf16_offsets, utf16_to_codepoint
 
 # Warm the lazily built tables so hypothesis timing is not skewed.
 _fold_table()
@@ -414,7 +414,7 @@ def test_no_run_of_non_space_outlasts_max_run(text: str) -> None:
     and breaking runs keeps the text's length and its offset map."""
     import re
 
-    from checker.normalise import MAX_RUN
+    from checker.text.normalise import MAX_RUN
 
     plain = text.replace(" ", "")  # one long run, whatever the alphabet drew
     for src in (text, plain, plain * 3):
@@ -424,7 +424,7 @@ def test_no_run_of_non_space_outlasts_max_run(text: str) -> None:
 
 
 def test_long_runs_break_at_a_mark_and_leave_words_alone() -> None:
-    from checker.normalise import MAX_RUN
+    from checker.text.normalise import MAX_RUN
 
     word = "a" * MAX_RUN
     assert normalise(word).text == word  # a run of MAX_RUN is left as it is

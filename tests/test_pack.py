@@ -11,7 +11,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from checker.pack import DEFAULT_PACK_DIR, PackError, default_pack, load_pack, pack_hash
+from checker.rules.loader import DEFAULT_PACK_DIR, PackError, default_pack, load_pack, pack_hash
 
 META = yaml.safe_load((DEFAULT_PACK_DIR / "pack.yaml").read_text(encoding="utf-8"))
 
@@ -344,7 +344,7 @@ def test_must_fire_example_needs_a_marker(pack_dir: Path) -> None:
 
 
 def test_marked_example_gives_span_and_assertion() -> None:
-    from checker.pack_schema import Examples
+    from checker.rules.schema import Examples
 
     ex = Examples(fire=["Our cells <marker>cure MS</marker>.", {"text": "They <marker>may cure</marker> MS.", "assertion": "hedged"}] + ["<marker>x</marker>"] * 3,
                   not_fire=["a"] * 5)

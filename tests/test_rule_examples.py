@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from checker.engine import rules_checker as default_checker  # rule examples test the rules
-from checker.pack import default_pack
+from checker.rules.loader import default_pack
 
 PACK = default_pack()
 FIRE = [(r.id, case) for r in PACK.rules for case in r.examples.cases]
@@ -58,7 +58,7 @@ def test_every_pattern_is_exercised_by_its_rules_examples() -> None:
     """A pattern no example of its own rule matches is untested: write an example or delete
     it (training/prune_patterns.py does this against the corpus)."""
     from checker.engine import _is_warning
-    from checker.normalise import normalise
+    from checker.text.normalise import normalise
 
     checker = default_checker()
     missing = []

@@ -1,11 +1,11 @@
-"""checker/spans.py: the logarithmic overlap test agrees with comparing against every kept span."""
+"""checker/rules/spans.py: the logarithmic overlap test agrees with comparing against every kept span."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.spans import DisjointSpans
+from checker.rules.spans import DisjointSpans
 
 SPANS = st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12)).map(lambda t: (t[0], t[0] + t[1])), max_size=80)
 

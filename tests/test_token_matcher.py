@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.matcher import Matcher
 
-from checker.token_matcher import TokenMatcher, UnsupportedPattern
+from checker.rules.token_matcher import TokenMatcher, UnsupportedPattern
 
 NLP = spacy.blank("en")
 WORDS = ["stem", "cells", "cure", "ms", "no", "not", "the", "Our", "FDA", "3", "!", "-", "safe"]
@@ -171,7 +171,7 @@ def test_prefilter_survives_pickling_and_threads() -> None:
 
 
 def test_pack_patterns_agree_on_example_sentences() -> None:
-    from checker.pack import default_pack
+    from checker.rules.loader import default_pack
 
     # The checker runs compact patterns (phrases kept whole); spaCy's Matcher
     # runs the same patterns multiplied out. They must find the same spans.

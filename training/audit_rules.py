@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checker.engine import _is_warning, rules_checker  # noqa: E402
-from checker.normalise import normalise  # noqa: E402
+from checker.text.normalise import normalise  # noqa: E402
 
 
 def pattern_hits(checker, text: str) -> set[tuple[str, int]]:

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checker.engine import Checker, _is_warning  # noqa: E402
-from checker.normalise import normalise  # noqa: E402
-from checker.pack import load_pack  # noqa: E402
+from checker.text.normalise import normalise  # noqa: E402
+from checker.rules.loader import load_pack  # noqa: E402
 
 ITEM = re.compile(r"^(\s*)- ")
 

@@ -1,2 +1,7 @@
-"""The rule pack: the YAML files in pack/, shipped as package data (the format is in
-pack/README.md)."""
+"""Stage 3, rules: the rule pack as data (pack/*.yaml, format in pack/README.md), its
+schema (schema.py) and loader (loader.py), the pattern syntax (pattern_syntax.py), the
+compiled token matcher (token_matcher.py, matching.py, spans.py) and its disk cache
+(compile_cache.py).
+
+In: tokenised sentences. Out: rule matches, each with its rule, span and pattern.
+"""

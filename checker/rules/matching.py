@@ -1,4 +1,4 @@
-"""Compile the rule pack into token matchers (checker/token_matcher.py) and
+"""Compile the rule pack into token matchers (checker/rules/token_matcher.py) and
 find candidate claims.
 
 Two matchers: the main one holds every rule pattern and runs over whole
@@ -14,10 +14,10 @@ from typing import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .pack import RulePack
-from .pack_schema import Rule
-from .spans import DisjointSpans
-from .token_matcher import TokenMatcher
+from checker.rules.loader import RulePack
+from checker.rules.schema import Rule
+from checker.rules.spans import DisjointSpans
+from checker.rules.token_matcher import TokenMatcher
 
 # Keys of the auxiliary matcher: "<kind>\t<owner>" where owner is a rule id or
 # "cue" for the pack-wide assertion cues.

@@ -208,7 +208,7 @@ def compile_pattern(pattern: str | list[dict], lexicons: Mapping[str, list[str]]
 
 
 def compile_native(pattern: str | list[dict], lexicons: Mapping[str, list[str]]) -> TokenSeq:
-    """One pack pattern -> one token pattern for checker.token_matcher, where a
+    """One pack pattern -> one token pattern for checker.rules.token_matcher, where a
     step may also list multi-token alternatives under "PHRASES", so lexicons
     full of phrases do not multiply into thousands of patterns."""
     if isinstance(pattern, list):

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .models import Assertion, Severity
+from checker.models import Assertion, Severity
 
 # A pattern is either our compact string form (see checker/rules/pack/README.md) or a raw
 # spaCy Matcher token-pattern list, as an escape hatch.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .models import Finding, JudgeInfo, PackInfo, Report, Severity, Summary
+from checker.models import Finding, JudgeInfo, PackInfo, Report, Severity, Summary
 
 # A page's verdict weighs its warnings: each counts its confidence times the weight of its
 # severity, a sentence counts once (its strongest warning), and the sum decides. One

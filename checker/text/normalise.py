@@ -31,7 +31,7 @@ Pipeline (each step keeps the map):
    keeps its sentence boundary while "F.D.A. approved" becomes "FDA
    approved".
 5. Optionally, leetspeak ("cur3s", "51de effects") is read back as letters, for words
-   the rule pack knows (checker/leet.py); one character becomes one.
+   the rule pack knows (checker/text/leet.py); one character becomes one.
 
 ASCII text without letter-spaced/dotted candidates takes a fast path with
 lazy identity maps (``range``); text whose characters all map 1:1 keeps
@@ -667,7 +667,7 @@ def _break_long_runs(text: str) -> str:
 def normalise(text: str, deleet: Callable[[str], str] | None = None) -> Normalised:
     """Normalise ``text`` against evasion tricks, keeping an exact offset map.
 
-    ``deleet`` (a checker.leet.Deleeter, which knows the rule pack's words) is step 5: it
+    ``deleet`` (a checker.text.leet.Deleeter, which knows the rule pack's words) is step 5: it
     reads leetspeak back as letters, one character for one."""
 
     def finish(out: str) -> str:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span
 
-from .matching import AuxHits
-from .models import Assertion
-from .pack_schema import AssertionCues
+from checker.rules.matching import AuxHits
+from checker.models import Assertion
+from checker.rules.schema import AssertionCues
 
 NEGATION_WINDOW = 10  # tokens between a negation cue and the claim it negates
 NEGATION_AFTER_GAP = 1  # tokens between the claim's end and a trailing "is not"

@@ -18,10 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from . import __version__
+from checker import __version__
 
 T = TypeVar("T")
-_SOURCES = ("pack.py", "pack_schema.py", "pattern_dsl.py", "token_matcher.py", "matching.py", "models.py", "normalise.py")
+# The modules whose code shapes the pickled object, relative to checker/; their paths are
+# part of the key too, since pickles name classes by module.
+_SOURCES = ("rules/loader.py", "rules/schema.py", "rules/pattern_syntax.py", "rules/token_matcher.py",
+            "rules/matching.py", "models.py", "text/normalise.py")
 
 
 def cache_dir() -> Path | None:
@@ -36,9 +39,10 @@ def cache_dir() -> Path | None:
 
 def cache_key(pack_hash: str) -> str:
     digest = hashlib.sha256(f"{__version__}\0{pack_hash}\0".encode())
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for name in _SOURCES:
-        digest.update((here / name).read_bytes())
+        digest.update(name.encode() + b"\0")
+        digest.update((package / name).read_bytes())
     return digest.hexdigest()[:32]
 
 

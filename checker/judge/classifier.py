@@ -7,7 +7,7 @@ Run time needs numpy only: the features are computed here the way scikit-learn's
 TfidfVectorizer computes them (the tests check that they agree), from the vocabulary and
 idf weights stored in checker/judge_model/. Scores are calibrated on grouped
 cross-validation (Platt scaling), so 0.8 means about 80% of such sentences were claims.
-With a fine-tuned encoder in the model (checker/judge_encoder.py), the two scores are
+With a fine-tuned encoder in the model (checker/judge/encoder.py), the two scores are
 blended before calibration.
 """
 
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .decide import UNMEASURED_RULE_PRECISION
-from .judge_encoder import ENCODER_FILE, TOKENIZER_FILE, Encoder
-from .resources import resource_dir
+from checker.findings.decide import UNMEASURED_RULE_PRECISION
+from checker.judge.encoder import ENCODER_FILE, TOKENIZER_FILE, Encoder
+from checker.resources import resource_dir
 
 MODEL_DIR = resource_dir("checker", "judge_model")
 CAUTIONS = tuple(f"C{i}" for i in range(1, 11))
@@ -275,7 +275,7 @@ class Judge:
         self._small: _SmallInputScorer | None = None  # built on first use
 
     def rule_precision(self, rule_id: str) -> float:
-        """The rule's precision on the training corpus (smoothed), for checker/decide.py."""
+        """The rule's precision on the training corpus (smoothed), for checker/findings/decide.py."""
         return self._rule_precision.get(rule_id, UNMEASURED_RULE_PRECISION)
 
     def confidence(self, kind: str, score: float) -> float | None:

@@ -13,11 +13,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from .models import PackInfo
-from .pack_schema import AssertionCues, CategoryFile, PackMeta, Rule, SourceRef
-from .pattern_dsl import PatternCompiler, PatternError
-from .resources import resource_dir
-from .token_matcher import TokenMatcher, UnsupportedPattern
+from checker.models import PackInfo
+from checker.rules.schema import AssertionCues, CategoryFile, PackMeta, Rule, SourceRef
+from checker.rules.pattern_syntax import PatternCompiler, PatternError
+from checker.resources import resource_dir
+from checker.rules.token_matcher import TokenMatcher, UnsupportedPattern
 
 # The pack ships inside the package, as data of checker.rules.
 DEFAULT_PACK_DIR = resource_dir("checker.rules", "pack")
