@@ -458,7 +458,7 @@ class RuleDetail(RuleSummary):
     sources: list[Source]
     examples: RuleExamples
     patterns: list[str | list[dict[str, Any]]] = Field(
-        description="The rule's patterns (pattern DSL strings, or raw spaCy token patterns)."
+        description="The rule's patterns, in the rule pack's pattern syntax."
     )
 
     model_config = ConfigDict(

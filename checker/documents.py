@@ -28,13 +28,6 @@ def add_html_offsets(report: Report, extracted: ExtractedHtml) -> None:
         f.html_start, f.html_end = extracted.to_source(f.start, f.end)
 
 
-def check_html(html: str, *, include_all: bool = False, checker: Checker | None = None) -> Checked:
-    extracted = extract_html(html)
-    report = (checker or default_checker()).check(extracted.text, include_all=include_all)
-    add_html_offsets(report, extracted)
-    return Checked("<html>", extracted.text, report, extracted)
-
-
 def check_documents(
     docs: Iterable[Document], *, include_all: bool = False, checker: Checker | None = None
 ) -> Iterator[Checked]:

@@ -291,7 +291,7 @@ class Checker:
             message=rule.message, explanation=rule.explanation, suggestion=rule.suggestion,
             sources=self._sources_of(rule.id, rule.sources),
             evidence=Evidence.model_construct(
-                pattern=pattern if isinstance(pattern, str) else "raw spaCy pattern",
+                pattern=pattern,
                 assertion_cues=c.cues,
                 context=c.context,
                 base_confidence=rule.confidence,

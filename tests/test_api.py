@@ -30,12 +30,6 @@ def _client(settings: Settings = BASE, **kw) -> TestClient:
     return TestClient(create_app(settings, **kw))
 
 
-@pytest.fixture(scope="module")
-def client():
-    with _client() as c:
-        yield c
-
-
 def _error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")

@@ -12,12 +12,6 @@ from api.settings import Settings
 CURE = "Our stem cell therapy cures multiple sclerosis."
 
 
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(create_app(Settings(rate_limit_per_minute=0), checker_factory=rules_checker)) as c:
-        yield c
-
-
 def _utf16_slice(text: str, start: int, end: int) -> str:
     return text.encode("utf-16-le")[2 * start : 2 * end].decode("utf-16-le")
 

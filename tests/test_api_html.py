@@ -8,19 +8,8 @@ import json
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from api.app import create_app
-from checker.engine import rules_checker
-from api.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(create_app(Settings(rate_limit_per_minute=0), checker_factory=rules_checker)) as c:
-        yield c
 
 
 def _check_html(client, html: str, **options) -> dict:

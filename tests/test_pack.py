@@ -333,9 +333,10 @@ def test_malformed_quantifier(pack_dir: Path, pattern: str) -> None:
     assert_names(pack_error(pack_dir), "patterns")
 
 
-def test_raw_pattern_the_matcher_cannot_run(pack_dir: Path) -> None:
-    edit_rule(pack_dir, lambda r: r["patterns"].append([{"POS": "NOUN"}]))
-    assert_names(pack_error(pack_dir), "patterns", "unsupported")
+def test_a_pattern_is_a_string_of_the_pattern_syntax(pack_dir: Path) -> None:
+    # No raw spaCy token lists: every pattern is reviewable in the pack's own syntax.
+    edit_rule(pack_dir, lambda r: r["patterns"].append([{"LOWER": "cure"}]))
+    assert_names(pack_error(pack_dir), TARGET_FILE, "patterns", "string")
 
 
 def test_must_fire_example_needs_a_marker(pack_dir: Path) -> None:

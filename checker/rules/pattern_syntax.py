@@ -177,12 +177,10 @@ def _specs(pattern: str) -> list[str]:
     return specs
 
 
-def compile_pattern(pattern: str | list[dict], lexicons: Mapping[str, list[str]]) -> list[TokenSeq]:
+def compile_pattern(pattern: str, lexicons: Mapping[str, list[str]]) -> list[TokenSeq]:
     """One pack pattern -> the plain spaCy Matcher token patterns it stands for
     (phrase alternatives multiplied out). Used to check the fast matcher
     against spaCy's Matcher; the checker itself runs compile_native."""
-    if isinstance(pattern, list):
-        return [pattern]
     per_spec: list[list[TokenSeq]] = []
     for spec in _specs(pattern):
         alts, quant = _parse_spec(spec, lexicons)
@@ -207,12 +205,10 @@ def compile_pattern(pattern: str | list[dict], lexicons: Mapping[str, list[str]]
     return out
 
 
-def compile_native(pattern: str | list[dict], lexicons: Mapping[str, list[str]]) -> TokenSeq:
+def compile_native(pattern: str, lexicons: Mapping[str, list[str]]) -> TokenSeq:
     """One pack pattern -> one token pattern for checker.rules.token_matcher, where a
     step may also list multi-token alternatives under "PHRASES", so lexicons
     full of phrases do not multiply into thousands of patterns."""
-    if isinstance(pattern, list):
-        return pattern
     steps: TokenSeq = []
     for spec in _specs(pattern):
         alts, quant = _parse_spec(spec, lexicons)
@@ -239,9 +235,7 @@ class PatternCompiler:
         self.lexicons = lexicons
         self._cache: dict[str, list[TokenSeq]] = {}
 
-    def compile(self, pattern: str | list[dict]) -> list[TokenSeq]:
-        if isinstance(pattern, list):
-            return [pattern]
+    def compile(self, pattern: str) -> list[TokenSeq]:
         if pattern not in self._cache:
             self._cache[pattern] = [compile_native(pattern, self.lexicons)]
         return self._cache[pattern]
@@ -250,9 +244,9 @@ class PatternCompiler:
         # The cache is only a start-up aid; don't store it with the pack.
         return {"lexicons": self.lexicons, "_cache": {}}
 
-    def expand(self, pattern: str | list[dict]) -> list[TokenSeq]:
+    def expand(self, pattern: str) -> list[TokenSeq]:
         """The same pattern as plain spaCy Matcher patterns."""
         return compile_pattern(pattern, self.lexicons)
 
-    def compile_all(self, patterns: Iterable[str | list[dict]]) -> list[TokenSeq]:
+    def compile_all(self, patterns: Iterable[str]) -> list[TokenSeq]:
         return [seq for p in patterns for seq in self.compile(p)]

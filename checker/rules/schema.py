@@ -14,9 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checker.models import Assertion, Severity
 
-# A pattern is either our compact string form (see checker/rules/pack/README.md) or a raw
-# spaCy Matcher token-pattern list, as an escape hatch.
-PatternSpec = str | list[dict]
+# A pattern is a string in the pack's pattern syntax (see checker/rules/pack/README.md).
+PatternSpec = str
 
 
 class _Strict(BaseModel):
