@@ -76,8 +76,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return _err(str(exc))
     if args.force_html:
         docs = [Document(d.source, d.text, True) for d in docs]
-    from checker.documents import check_documents
-    from checker.input.html import HtmlInputError
+    from checker.documents import DocumentError, check_documents
     from checker.outputs import Result, render
 
     try:
@@ -85,7 +84,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         checker = rules_checker() if args.no_judge else None
         checked = list(check_documents(docs, include_all=args.include_all, checker=checker))
-    except HtmlInputError as exc:
+    except DocumentError as exc:
         return _err(str(exc))
     results = [Result(c.source, c.text, c.report) for c in checked]
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())

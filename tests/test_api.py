@@ -462,7 +462,8 @@ class _Broken:
     def check(self, text, include_all=False, deadline=None):
         raise RuntimeError(f"boom while checking {text!r}")
 
-    check_many = None
+    def check_many(self, texts, include_all=False, deadline=None):
+        raise RuntimeError(f"boom while checking {list(texts)!r}")
 
 
 def test_internal_error_is_json_500_and_logged_without_text(caplog):
