@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from checker import Assertion
-from checker.engine import rules_checker
+from checker.assertion.classify import AssertionClassifier
+from checker.engine import Checker, rules_checker
 
 check = rules_checker().check  # the assertion classifier as the rules use it
 
@@ -238,3 +239,33 @@ def test_the_same_claims_asserted_still_warn(text: str) -> None:
 )
 def test_new_cues_leave_own_claims_asserted(text: str, category: str) -> None:
     assert Assertion.asserted in statuses(text, category), statuses(text, category)
+
+
+# Reach and precedence are data (assertion.yaml's `scope` and `precedence`): changing the
+# data changes the status, with no code change.
+def _with_cues(**update) -> Checker:
+    checker = Checker(judge=None)
+    checker.classifier = AssertionClassifier(checker.pack.cues.model_copy(update=update))
+    return checker
+
+
+def _status(checker: Checker, text: str) -> Assertion:
+    (finding,) = [f for f in checker.check(text, include_all=True).findings if f.category == "cure-claim"]
+    return finding.assertion
+
+
+def test_a_cue_kinds_reach_comes_from_the_pack() -> None:
+    text = "Our stem cells may well cure MS."  # "may" stands one token before the claim
+    assert _status(_with_cues(), text) is Assertion.hedged
+    scope = dict(rules_checker().pack.cues.scope)
+    scope["hedge"] = scope["hedge"].model_copy(update={"max_tokens": 0})
+    assert _status(_with_cues(scope=scope), text) is Assertion.asserted
+
+
+def test_precedence_between_statuses_comes_from_the_pack() -> None:
+    text = "Critics say our stem cells do not cure MS."  # a report and a denial
+    default = rules_checker().pack.cues.precedence
+    assert default.index(Assertion.negated) < default.index(Assertion.attributed)
+    assert _status(_with_cues(), text) is Assertion.negated
+    swapped = [Assertion.attributed, Assertion.negated, *[s for s in default if s not in (Assertion.attributed, Assertion.negated)]]
+    assert _status(_with_cues(precedence=swapped), text) is Assertion.attributed

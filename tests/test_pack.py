@@ -352,3 +352,25 @@ def test_marked_example_gives_span_and_assertion() -> None:
     first, second = ex.cases[:2]
     assert (first.text, first.text[first.start:first.end], first.assertion.value) == ("Our cells cure MS.", "cure MS", "asserted")
     assert (second.text[second.start:second.end], second.assertion.value) == ("may cure", "hedged")
+
+
+def _edit_cues(directory: Path, change: Callable[[dict], None]) -> None:
+    path = directory / "assertion.yaml"
+    data = _load(path)
+    change(data)
+    _dump(path, data)
+
+
+def test_precedence_must_name_every_status_once(pack_dir: Path) -> None:
+    _edit_cues(pack_dir, lambda d: d["precedence"].remove("hedged"))
+    assert_names(pack_error(pack_dir), "assertion.yaml", "precedence", "hedged")
+
+
+def test_a_scope_must_name_a_cue_list(pack_dir: Path) -> None:
+    _edit_cues(pack_dir, lambda d: d["scope"].__setitem__("negations", {"status": "negated", "direction": "forward", "within": "clause"}))
+    assert_names(pack_error(pack_dir), "assertion.yaml", "scope", "negations")
+
+
+def test_a_scope_is_checked_field_by_field(pack_dir: Path) -> None:
+    _edit_cues(pack_dir, lambda d: d["scope"]["hedge"].__setitem__("direction", "sideways"))
+    assert_names(pack_error(pack_dir), "assertion.yaml", "scope", "direction")

@@ -1,15 +1,17 @@
 """Assertion status of a matched claim: is it said, hedged, denied, asked, reported?
 
-Cue words come from checker/rules/pack/assertion.yaml; this module only applies scope:
-  - negation reaches forward inside its clause (clauses end at ';', ':',
-    'but', 'however', ...), within a window, and a few cues ("is not") reach
-    back to a claim just before them; pseudo-negations ("not only", "no
-    longer") and cues inside the claim itself ("no side effects") never negate;
-  - attribution and critical framing cover the sentence, unless the reporting
-    verb is first person ("we promise" is the clinic speaking);
-  - research framing covers the sentence; conditionals cover their clause;
-  - a question mark ending the sentence makes it a question;
-  - a modal or "help" just before the claim hedges it.
+The cue words, each kind's reach (direction, clause or sentence, how many tokens, whether a
+cue inside the claim counts, which cues cancel it) and the precedence of the statuses are
+data, in checker/rules/pack/assertion.yaml, after medspaCy's ConText rules. This module
+applies them, plus a few refinements that are not a matter of reach, each named below:
+  - "no" as the object of a verb ("had no hope", "is no barrier") negates one token only;
+  - when the negation is the claim ("no MRI, no referral needed"), a listed "no" before it
+    is part of the same list, and a cue inside it is the claim itself;
+  - a trailing "is not" does not reach back across "and", "or" or a comma;
+  - a reporting verb just after "we" or "our" is the clinic's own voice, not a report;
+  - a conditional reaches across a comma only with "would", "could" or "might" between;
+  - a question mark ending the sentence makes it a question, unless a rhetorical opener
+    ("Why wait?") starts it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,8 @@ from spacy.tokens import Span
 
 from checker.rules.matching import AuxHits
 from checker.models import Assertion
-from checker.rules.schema import AssertionCues
+from checker.rules.schema import AssertionCues, CueScope
 
-NEGATION_WINDOW = 10  # tokens between a negation cue and the claim it negates
-NEGATION_AFTER_GAP = 1  # tokens between the claim's end and a trailing "is not"
-HEDGE_WINDOW = 4
 _LIST_NEGATORS = frozenset({"no", "without", "zero", "nil"})
 _OBJECT_VERBS = frozenset({"had", "have", "has", "having", "is", "was", "are", "were", "with", "saw", "see", "felt", "feel", "gave", "give"})
 FIRST_PERSON_WINDOW = 3
@@ -93,6 +92,11 @@ class AssertionClassifier:
         self.after_comma = frozenset(b.lower() for b in cues.comma_clause_boundaries)
         self.first_person = frozenset(w.lower() for w in cues.first_person)
         self.question_marks = frozenset(cues.question_marks)
+        self.precedence = list(cues.precedence)
+        # status -> its cue kinds with their reach, in the pack's order
+        self.kinds: dict[Assertion, list[tuple[str, CueScope]]] = {}
+        for kind, reach in cues.scope.items():
+            self.kinds.setdefault(reach.status, []).append((kind, reach))
 
     def _text(self, sent: Span, span: tuple[int, int]) -> str:
         return sent.doc[span[0] : span[1]].text
@@ -102,14 +106,66 @@ class AssertionClassifier:
         lo = max(sent.start, cue_start - FIRST_PERSON_WINDOW)
         return any(doc[i].lower_ in self.first_person for i in range(lo, cue_start))
 
-    def _reach(self, sent: Span, cue: tuple[int, int]) -> int:
-        """How far a negation cue reaches. "no" as the object of a verb ("had
-        no hope", "is no barrier") negates only its noun phrase, not what the
-        sentence goes on to claim."""
+    def _object_of_verb(self, sent: Span, cue: tuple[int, int]) -> bool:
+        """"no" as the object of a verb ("had no hope", "is no barrier") negates only its
+        noun phrase, not what the sentence goes on to claim."""
         doc = sent.doc
-        if doc[cue[0]].lower_ == "no" and cue[0] > sent.start and doc[cue[0] - 1].lower_ in _OBJECT_VERBS:
-            return 1
-        return NEGATION_WINDOW
+        return doc[cue[0]].lower_ == "no" and cue[0] > sent.start and doc[cue[0] - 1].lower_ in _OBJECT_VERBS
+
+    def _reaches(
+        self, kind: str, reach: CueScope, sent: Span, cue: tuple[int, int], match: tuple[int, int],
+        clause: tuple[int, int], negation_is_claim: bool,
+    ) -> bool:
+        """Does this cue, of this kind, reach the claim `match`?"""
+        start, end = match
+        if _overlaps(cue, match):
+            if reach.inside_claim == "overlap":
+                return True
+            inside = reach.inside_claim == "within" and start <= cue[0] and cue[1] <= end
+            return inside and not (kind == "negation" and negation_is_claim)
+        if cue[1] <= start:
+            if reach.direction == "backward":
+                return False
+            distance = start - cue[1]
+            if reach.within == "clause" and cue[0] < clause[0]:
+                return False
+            if reach.stops_at_boundary_words and any(sent.doc[i].lower_ in self.boundaries for i in range(cue[1], start)):
+                return False
+        else:
+            if reach.direction == "forward":
+                return False
+            distance = cue[0] - end
+            if reach.within == "clause" and cue[1] > clause[1]:
+                return False
+        limit = reach.max_tokens
+        if kind == "negation":
+            if negation_is_claim and self._text(sent, cue).lower() in _LIST_NEGATORS:
+                return False
+            if self._object_of_verb(sent, cue):
+                limit = 1
+        if limit is not None and distance > limit:
+            return False
+        return self._refined(kind, sent, cue, match, clause)
+
+    def _refined(self, kind: str, sent: Span, cue: tuple[int, int], match: tuple[int, int], clause: tuple[int, int]) -> bool:
+        """The refinements that are not a matter of reach (module docstring)."""
+        doc = sent.doc
+        if kind == "negation_after":
+            return not any(t.lower_ in ("and", "or", ",") for t in doc[match[1] : cue[0]])
+        if kind == "attribution":
+            return not self._first_person_before(sent, cue[0])
+        if kind == "conditional":
+            between = doc[cue[1] : match[0]]
+            same_clause = clause[0] <= cue[0] and not any(t.text == "," for t in between)
+            return same_clause or any(t.lower_ in ("would", "could", "might", "'d") for t in between)
+        return True
+
+    def _questioned(self, sent: Span, hits: AuxHits) -> AssertionResult | None:
+        last = next((t for t in reversed(sent) if not t.is_space), None)
+        rhetorical = any(cue[0] <= sent.start + 1 for cue in hits.get("rhetorical_question"))
+        if last is not None and last.text in self.question_marks and not rhetorical:
+            return AssertionResult(Assertion.questioned, [last.text])
+        return None
 
     def classify(
         self,
@@ -121,85 +177,20 @@ class AssertionClassifier:
         negation_is_claim: bool = False,
     ) -> AssertionResult:
         match = (start, end)
-        c_start, c_end = _clause(sent, start, end, self.boundaries, self.after_comma)
-        pseudo = hits.get("pseudo_negation")
-
-        def live(span: tuple[int, int]) -> bool:
-            return not _overlaps(span, match) and not any(_overlaps(span, p) for p in pseudo)
-
-        def check(status: Assertion) -> bool:
-            return status not in ignore
-
-        if check(Assertion.negated):
-            for cue in hits.get("sentence_negation"):
-                if cue[1] <= start and not any(
-                    sent.doc[i].lower_ in self.boundaries for i in range(cue[1], start)
-                ):
-                    return AssertionResult(Assertion.negated, [self._text(sent, cue)])
-            for cue in hits.get("negation"):
-                if any(_overlaps(cue, p) for p in pseudo):
-                    continue
-                # When the negation is the claim ("no MRI, no referral needed"),
-                # a "no" before it is usually part of the same list, not a denial.
-                listed = negation_is_claim and self._text(sent, cue).lower() in _LIST_NEGATORS
-                before = (
-                    not listed
-                    and c_start <= cue[0]
-                    and cue[1] <= start
-                    and start - cue[1] <= self._reach(sent, cue)
-                )
-                inside = not negation_is_claim and start <= cue[0] and cue[1] <= end
-                if before or inside:
-                    return AssertionResult(Assertion.negated, [self._text(sent, cue)])
-            for cue in hits.get("negation_after"):
-                gap = sent.doc[end : cue[0]]
-                if (
-                    live(cue)
-                    and end <= cue[0] <= end + NEGATION_AFTER_GAP
-                    and cue[1] <= c_end
-                    and not any(t.lower_ in ("and", "or", ",") for t in gap)
-                ):
-                    return AssertionResult(Assertion.negated, [self._text(sent, cue)])
-
-        if check(Assertion.attributed):
-            for cue in hits.get("critical_framing"):
-                if not _overlaps(cue, match):
-                    return AssertionResult(Assertion.attributed, [self._text(sent, cue)])
-            own_voice = hits.get("pseudo_attribution")
-            for cue in hits.get("attribution"):
-                if any(_overlaps(cue, p) for p in own_voice):
-                    continue
-                if not _overlaps(cue, match) and not self._first_person_before(sent, cue[0]):
-                    return AssertionResult(Assertion.attributed, [self._text(sent, cue)])
-
-        if check(Assertion.investigational):
-            # Research framing counts even inside a long match ("MSCs are under
-            # investigation for their ability to modulate immunity").
-            for cue in hits.get("investigational"):
-                return AssertionResult(Assertion.investigational, [self._text(sent, cue)])
-
-        if check(Assertion.conditional):
-            for cue in hits.get("conditional"):
-                if cue[1] <= start and sent.start <= cue[0]:
-                    between = sent.doc[cue[1] : start]
-                    same_clause = c_start <= cue[0] and not any(t.text == "," for t in between)
-                    counterfactual = any(
-                        t.lower_ in ("would", "could", "might", "'d") for t in between
-                    )
-                    if same_clause or counterfactual:
-                        return AssertionResult(Assertion.conditional, [self._text(sent, cue)])
-
-        if check(Assertion.questioned):
-            last = next((t for t in reversed(sent) if not t.is_space), None)
-            rhetorical = any(cue[0] <= sent.start + 1 for cue in hits.get("rhetorical_question"))
-            if last is not None and last.text in self.question_marks and not rhetorical:
-                return AssertionResult(Assertion.questioned, [last.text])
-
-        if check(Assertion.hedged):
-            for cue in hits.get("hedge"):
-                if c_start <= cue[0] and cue[1] <= start and start - cue[1] <= HEDGE_WINDOW:
-                    return AssertionResult(Assertion.hedged, [self._text(sent, cue)])
-                if _overlaps(cue, match):
-                    return AssertionResult(Assertion.hedged, [self._text(sent, cue)])
-
+        clause = _clause(sent, start, end, self.boundaries, self.after_comma)
+        for status in self.precedence:
+            if status in ignore:
+                continue
+            if status is Assertion.questioned:
+                asked = self._questioned(sent, hits)
+                if asked is not None:
+                    return asked
+                continue
+            for kind, reach in self.kinds.get(status, ()):
+                cancelling = hits.get(reach.cancelled_by) if reach.cancelled_by else ()
+                for cue in hits.get(kind):
+                    if any(_overlaps(cue, c) for c in cancelling):
+                        continue
+                    if self._reaches(kind, reach, sent, cue, match, clause, negation_is_claim):
+                        return AssertionResult(status, [self._text(sent, cue)])
         return AssertionResult(Assertion.asserted)

@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from checker.models import PackInfo
-from checker.rules.schema import AssertionCues, CategoryFile, PackMeta, Rule, SourceRef
+from checker.rules.schema import CUE_KINDS, AssertionCues, CategoryFile, PackMeta, Rule, SourceRef
 from checker.rules.pattern_syntax import PatternCompiler, PatternError
 from checker.resources import resource_dir
 
@@ -163,14 +163,12 @@ def load_pack(directory: Path | str | None = None) -> RulePack:
     if missing:
         raise PackError(f"{directory}: categories declared but without a file: {sorted(missing)}")
     info = PackInfo(name=meta.name, version=meta.version, hash=pack_hash(directory))
-    for kind in AssertionCues.model_fields:
-        value = getattr(cues, kind)
-        if isinstance(value, list) and kind not in ("clause_boundaries", "comma_clause_boundaries", "first_person", "question_marks"):
-            for pattern in value:
-                try:
-                    compiler.compile(pattern)
-                except PatternError as exc:
-                    raise PackError(f"{ASSERTION_FILE}: field {kind}: {exc}") from None
+    for kind in CUE_KINDS:
+        for pattern in getattr(cues, kind):
+            try:
+                compiler.compile(pattern)
+            except PatternError as exc:
+                raise PackError(f"{ASSERTION_FILE}: field {kind}: {exc}") from None
     return RulePack(meta=meta, categories=categories, cues=cues, info=info, directory=directory, compiler=compiler)
 
 

@@ -15,26 +15,14 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from checker.rules.loader import RulePack
-from checker.rules.schema import Rule
+from checker.rules.schema import CUE_KINDS, Rule
 from checker.rules.spans import DisjointSpans
 from checker.rules.token_matcher import TokenMatcher
 
 # Keys of the auxiliary matcher: "<kind>\t<owner>" where owner is a rule id or
 # "cue" for the pack-wide assertion cues.
 AUX_KINDS_RULE = ("exception", "sentence_exception", "requires", "boost", "lower")
-AUX_KINDS_CUE = (
-    "negation",
-    "pseudo_negation",
-    "negation_after",
-    "sentence_negation",
-    "rhetorical_question",
-    "hedge",
-    "investigational",
-    "conditional",
-    "attribution",
-    "pseudo_attribution",
-    "critical_framing",
-)
+AUX_KINDS_CUE = CUE_KINDS
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,36 @@ class PackMeta(_Strict):
     lexicons: dict[str, list[str]]
 
 
+# The cue lists of assertion.yaml, each a list of patterns matched in every sentence.
+CUE_KINDS = (
+    "negation", "pseudo_negation", "negation_after", "sentence_negation", "rhetorical_question", "hedge",
+    "investigational", "conditional", "attribution", "pseudo_attribution", "critical_framing",
+)
+
+
+class CueScope(_Strict):
+    """How one kind of cue reaches a claim, after medspaCy's ConText rules: which status it
+    gives, on which side of the claim it must stand, how far it reaches, and which cues
+    cancel it."""
+
+    status: Assertion
+    # forward: the cue stands before the claim; backward: after it; both: either side.
+    direction: Literal["forward", "backward", "both"]
+    # clause: not across a clause boundary (assertion.yaml's boundary words, a comma
+    # before a comma boundary, a lone spaced dash); sentence: anywhere in the sentence.
+    within: Literal["clause", "sentence"]
+    # The most tokens between cue and claim; none: no limit inside its scope.
+    max_tokens: int | None = Field(default=None, ge=0)
+    # A cue inside the matched claim: no (never counts), within (counts when wholly
+    # inside it), overlap (counts when it touches it).
+    inside_claim: Literal["no", "within", "overlap"] = "no"
+    # Also stops at the plain clause boundary words between cue and claim, even where its
+    # scope is the sentence.
+    stops_at_boundary_words: bool = False
+    # A cue kind whose matches cancel this kind's cues they overlap ("not only").
+    cancelled_by: str | None = None
+
+
 class AssertionCues(_Strict):
     """Cue patterns for the assertion classifier (checker/rules/pack/assertion.yaml)."""
 
@@ -172,3 +202,28 @@ class AssertionCues(_Strict):
     first_person: list[str]
     critical_framing: list[PatternSpec]
     question_marks: list[str] = Field(default_factory=lambda: ["?"])
+    # Which status wins when cues of several apply: the first in this list. "questioned"
+    # is the sentence's closing question mark (unless a rhetorical opener starts it).
+    precedence: list[Assertion]
+    # The reach of each kind of cue that gives a status, tried in this order within a status.
+    scope: dict[str, CueScope]
+
+    @field_validator("precedence")
+    @classmethod
+    def _every_status_once(cls, value: list[Assertion]) -> list[Assertion]:
+        wanted = set(Assertion) - {Assertion.asserted}
+        if len(value) != len(set(value)) or set(value) != wanted:
+            raise ValueError(f"must list each of {sorted(a.value for a in wanted)} once")
+        return value
+
+    @field_validator("scope")
+    @classmethod
+    def _scopes_name_cue_lists(cls, value: dict[str, CueScope]) -> dict[str, CueScope]:
+        for kind, rule in value.items():
+            if kind not in CUE_KINDS:
+                raise ValueError(f"{kind!r} is not a cue list (one of {', '.join(CUE_KINDS)})")
+            if rule.cancelled_by is not None and rule.cancelled_by not in CUE_KINDS:
+                raise ValueError(f"{kind}: cancelled_by {rule.cancelled_by!r} is not a cue list")
+            if rule.status in (Assertion.asserted, Assertion.questioned):
+                raise ValueError(f"{kind}: a cue cannot give the status {rule.status.value!r}")
+        return value
