@@ -457,8 +457,8 @@ class RuleDetail(RuleSummary):
     suggestion: str
     sources: list[Source]
     examples: RuleExamples
-    patterns: list[str | list[dict[str, Any]]] = Field(
-        description="The rule's patterns, in the rule pack's pattern syntax."
+    patterns: dict[str, str] = Field(
+        description="The rule's patterns by name, in order, each in the rule pack's pattern syntax."
     )
 
     model_config = ConfigDict(
@@ -481,7 +481,7 @@ class RuleDetail(RuleSummary):
                         }
                     ],
                     "examples": {"fire": ["It is FDA-approved."], "not_fire": ["No stem-cell therapy is FDA-approved for MS."]},
-                    "patterns": ["fda ~approve"],
+                    "patterns": {"says-fda-approved": "fda ~approve"},
                 }
             ]
         }

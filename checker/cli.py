@@ -131,9 +131,17 @@ def _cmd_explain(rule_id: str) -> int:
     print("\nDoes not fire on:")
     for ex in rule.examples.not_fire:
         print(f"  - {ex}")
-    print("\nPatterns:")
-    for pat in rule.patterns:
-        print(f"  {pat if isinstance(pat, str) else json.dumps(pat)}")
+    print("\nPatterns (each with the first example it fires on):")
+    from checker.engine import rules_checker
+
+    checker = rules_checker()
+    first: dict[int, str] = {}
+    for text in rule.examples.fire_texts:
+        for r, i in checker.pattern_hits(text):
+            if r == rule.id:
+                first.setdefault(i, text)
+    for i, (name, pat) in enumerate(rule.named_patterns.items()):
+        print(f"  {name}\n    pattern: {pat}\n    fires on: {first.get(i, '(no example: untested)')}")
     return EXIT_CLEAN
 
 

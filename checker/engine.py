@@ -125,6 +125,12 @@ class Checker:
             for c in self._candidates(doc)
         ]
 
+    def pattern_hits(self, text: str) -> set[tuple[str, int]]:
+        """(rule id, pattern index) of every rule match that would warn: which patterns an
+        example exercises (the coverage test, `stemcheck explain`)."""
+        doc = self.nlp(normalise(text, self.deleet).text)
+        return {(c.raw.rule.id, c.raw.pattern_index) for c in self._candidates(doc) if _is_warning(c)}
+
     # -- stages -------------------------------------------------------------
     def _findings(self, doc: Doc, chunk: Chunk, norm: Normalised) -> list[Finding]:
         best = _best_per_category(self._candidates(doc))
@@ -283,7 +289,7 @@ class Checker:
         rule = c.raw.rule
         cat = self.pack.category_of(rule.id)
         meta = self.pack.meta.categories[cat.category]
-        pattern = rule.patterns[c.raw.pattern_index]
+        name, pattern = list(rule.named_patterns.items())[c.raw.pattern_index]
         return self._finding(
             chunk, norm, c.n_start, c.n_end, c.sent_start, c.sent_end,
             category=cat.category, rule_id=rule.id, severity=rule.severity, confidence=c.confidence,
@@ -292,6 +298,7 @@ class Checker:
             sources=self._sources_of(rule.id, rule.sources),
             evidence=Evidence.model_construct(
                 pattern=pattern,
+                pattern_name=name,
                 assertion_cues=c.cues,
                 context=c.context,
                 base_confidence=rule.confidence,

@@ -70,7 +70,8 @@ class JudgeEvidence(BaseModel):
 class Evidence(BaseModel):
     """How a finding was reached, so a reviewer can audit it (Presidio-style)."""
 
-    pattern: str = Field(description="Which pattern of the rule matched.")
+    pattern: str = Field(description="Which pattern of the rule matched, in the rule pack's syntax.")
+    pattern_name: str = Field(default="", description="That pattern's name in the rule pack (empty for the judge).")
     assertion_cues: list[str] = Field(
         default_factory=list, description="Words that set the assertion status."
     )

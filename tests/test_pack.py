@@ -106,6 +106,14 @@ def edit_rule(directory: Path, change: Callable[[dict], None], *, file: str = TA
     return rule_id
 
 
+def add_pattern(rule: dict, field: str, pattern: object) -> None:
+    """Add a pattern to a rule's field: `patterns` maps names to patterns, the others are lists."""
+    if field == "patterns":
+        rule["patterns"]["added-by-test"] = pattern
+    else:
+        rule.setdefault(field, []).append(pattern)
+
+
 def pack_error(directory: Path) -> str:
     with pytest.raises(PackError) as info:
         load_pack(directory)
@@ -165,7 +173,7 @@ def test_unknown_source_key(pack_dir: Path) -> None:
 
 @pytest.mark.parametrize("field", ["patterns", "exceptions", "sentence_exceptions"])
 def test_unknown_lexicon_in_a_pattern(pack_dir: Path, field: str) -> None:
-    rule_id = edit_rule(pack_dir, lambda rule: rule.setdefault(field, []).append("stem ~cell $nope"))
+    rule_id = edit_rule(pack_dir, lambda rule: add_pattern(rule, field, "stem ~cell $nope"))
     message = pack_error(pack_dir)
     assert_names(message, TARGET_FILE, rule_id, f"field {field}", "$nope")
 
@@ -180,7 +188,7 @@ def test_malformed_pattern(pack_dir: Path, pattern: str) -> None:
     # An unbalanced quantifier ("foo{1") is not an error to the pattern
     # compiler (it becomes a literal token), so malformed alternatives and an
     # empty pattern stand in for it here.
-    rule_id = edit_rule(pack_dir, lambda rule: rule["patterns"].append(pattern))
+    rule_id = edit_rule(pack_dir, lambda rule: add_pattern(rule, "patterns", pattern))
     message = pack_error(pack_dir)
     assert_names(message, TARGET_FILE, rule_id, "field patterns")
 
@@ -329,13 +337,13 @@ def test_hash_covers_file_names(pack_dir: Path) -> None:
 
 @pytest.mark.parametrize("pattern", ["cure{1 ms", "cure ms{3,1}"])
 def test_malformed_quantifier(pack_dir: Path, pattern: str) -> None:
-    edit_rule(pack_dir, lambda r: r["patterns"].append(pattern))
+    edit_rule(pack_dir, lambda r: add_pattern(r, "patterns", pattern))
     assert_names(pack_error(pack_dir), "patterns")
 
 
 def test_a_pattern_is_a_string_of_the_pattern_syntax(pack_dir: Path) -> None:
     # No raw spaCy token lists: every pattern is reviewable in the pack's own syntax.
-    edit_rule(pack_dir, lambda r: r["patterns"].append([{"LOWER": "cure"}]))
+    edit_rule(pack_dir, lambda r: add_pattern(r, "patterns", [{"LOWER": "cure"}]))
     assert_names(pack_error(pack_dir), TARGET_FILE, "patterns", "string")
 
 
@@ -374,3 +382,18 @@ def test_a_scope_must_name_a_cue_list(pack_dir: Path) -> None:
 def test_a_scope_is_checked_field_by_field(pack_dir: Path) -> None:
     _edit_cues(pack_dir, lambda d: d["scope"]["hedge"].__setitem__("direction", "sideways"))
     assert_names(pack_error(pack_dir), "assertion.yaml", "scope", "direction")
+
+
+@pytest.mark.parametrize("name", ["Pattern3", "cure", "cure_ms", "cure ms"])
+def test_a_pattern_name_is_hyphenated_words(pack_dir: Path, name: str) -> None:
+    rule_id = edit_rule(pack_dir, lambda r: r["patterns"].__setitem__(name, "cures ms"))
+    assert_names(pack_error(pack_dir), TARGET_FILE, rule_id, "patterns", repr(name))
+
+
+def test_a_finding_names_its_pattern() -> None:
+    from checker.engine import rules_checker
+
+    (finding,) = rules_checker().check("Our stem cells cure MS.").findings
+    rule = default_pack().rule(finding.rule_id)
+    assert finding.evidence.pattern_name in rule.named_patterns
+    assert rule.named_patterns[finding.evidence.pattern_name] == finding.evidence.pattern

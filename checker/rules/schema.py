@@ -16,6 +16,7 @@ from checker.models import Assertion, Severity
 
 # A pattern is a string in the pack's pattern syntax (see checker/rules/pack/README.md).
 PatternSpec = str
+PATTERN_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
 
 
 class _Strict(BaseModel):
@@ -93,7 +94,9 @@ class Rule(_Strict):
     explanation: str = Field(min_length=20)
     suggestion: str = Field(min_length=10)
     sources: list[str] = Field(min_length=1, description="Keys of the pack's source catalogue.")
-    patterns: list[PatternSpec] = Field(min_length=1)
+    # name -> pattern, in order; the name says what the pattern catches, and a finding's
+    # evidence carries it.
+    named_patterns: dict[str, PatternSpec] = Field(alias="patterns", min_length=1)
     exceptions: list[PatternSpec] = Field(default_factory=list)
     sentence_exceptions: list[PatternSpec] = Field(default_factory=list)
     context: Context = Field(default_factory=Context)
@@ -104,6 +107,22 @@ class Rule(_Strict):
     # the claim; for some the negation is the claim itself ("no side effects").
     claim_includes_negation: bool = False
     examples: Examples
+
+    @field_validator("named_patterns")
+    @classmethod
+    def _names_say_what_they_catch(cls, value: dict[str, PatternSpec]) -> dict[str, PatternSpec]:
+        for name in value:
+            if not PATTERN_NAME.match(name):
+                raise ValueError(f"pattern name {name!r}: lowercase words joined by hyphens, saying what it catches")
+        return value
+
+    @property
+    def patterns(self) -> list[PatternSpec]:
+        return list(self.named_patterns.values())
+
+    @property
+    def pattern_names(self) -> list[str]:
+        return list(self.named_patterns)
 
 
 class CategoryFile(_Strict):
