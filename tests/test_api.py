@@ -537,3 +537,24 @@ def test_settings_errors_name_the_variable(env):
     with pytest.raises(SettingsError) as info:
         Settings.from_env(env)
     assert next(iter(env)) in str(info.value)
+
+
+def test_openapi_response_examples_are_what_the_api_returns():
+    # The examples are built from real checks; a rule pack change that alters them must be
+    # followed by `python -m api.openapi_examples`.
+    from api.openapi_examples import build, stored
+
+    assert stored() == build(), "api/openapi_examples.json is stale: run python -m api.openapi_examples"
+
+
+def test_openapi_shows_the_real_examples(client):
+    from api.openapi_examples import stored
+
+    def without_nulls(value):  # the OpenAPI document leaves out null fields
+        if isinstance(value, dict):
+            return {k: without_nulls(v) for k, v in value.items() if v is not None}
+        return [without_nulls(v) for v in value] if isinstance(value, list) else value
+
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name, example in stored().items():
+        assert schemas[name]["examples"] == [without_nulls(example)], name

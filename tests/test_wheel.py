@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # What the build reads; anything else the installed package needs would be missing.
 BUILD_INPUTS = ("pyproject.toml", "README.md", "LICENSE", "checker", "api")
 DATA_FILES = ("checker/rules/pack/pack.yaml", "checker/rules/pack/cure-claim.yaml",
-              "checker/judge_model/judge.json", "checker/judge_model/encoder.onnx", "api/static/index.html")
+              "checker/judge_model/judge.json", "checker/judge_model/encoder.onnx", "api/static/index.html",
+              "api/openapi_examples.json")
 
 
 @pytest.fixture(scope="module")
