@@ -27,7 +27,7 @@ from api.settings import Settings, SettingsError
 from checker.deadline import CheckTimeout, deadline_after
 from checker.engine import default_checker, rules_checker
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from proctree import cpu_seconds, descendants  # noqa: E402
 CLAIM = "Our stem cell therapy cures multiple sclerosis and it has no side effects. "

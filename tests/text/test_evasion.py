@@ -16,7 +16,7 @@ from checker.engine import default_checker
 from checker.text.leet import Deleeter
 from checker.text.normalise import normalise
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CASES = [json.loads(line) for line in (ROOT / "tests" / "data" / "evasion.jsonl").read_text(encoding="utf-8").splitlines()]
 DEV = ROOT.parent / "shared" / "data" / "dev.jsonl"
 MIN_CAUGHT = 0.95

@@ -10,7 +10,7 @@ import pytest
 from checker.judge.classifier import ENCODER_FILES, MODEL_DIR, default_judge
 from checker.judge.encoder import Encoder
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
