@@ -31,10 +31,9 @@ from checker.text.offsets import utf16_offsets
 from checker.rules.compile_cache import cached
 from checker.rules.loader import DEFAULT_PACK_DIR, RulePack, default_pack, pack_hash
 from checker.findings.report import build_report
+from checker.findings.score import score
+from checker.rules.context import context_met, excepted
 
-HEDGE_FACTOR = 0.7
-BOOST_STEP = 0.05
-LOWER_STEP = 0.25
 MIN_WARNING_CONFIDENCE = 0.5
 
 
@@ -240,42 +239,26 @@ class Checker:
             sent = sents[m.start]
             rules_in.setdefault((sent.start, sent.end), set()).add(m.rule.id)
         hits_in = self.compiled.aux_hits_in(doc, rules_in)
+
+        def in_document(rule_id: str) -> bool:
+            # Document-wide required context, searched once per doc and only when needed.
+            nonlocal doc_keys
+            if doc_keys is None:
+                scoped = {r.rule.id for r in raw if r.rule.context.requires_scope == "document"}
+                doc_keys = set(self.compiled.aux_hits(doc[:], scoped, cues=False).spans)
+            return ("requires", rule_id) in doc_keys
+
         for m in raw:
             sent = sents[m.start]
             hits = hits_in[(sent.start, sent.end)]
             rule = m.rule
-            if hits.get("sentence_exception", rule.id):
+            if excepted(m, hits) or not context_met(m, hits, in_document):
                 continue
-            if any(s < m.end and m.start < e for s, e in hits.get("exception", rule.id)):
-                continue
-            if rule.context.requires:
-                found = bool(hits.get("requires", rule.id))
-                if not found and rule.context.requires_scope == "document":
-                    if doc_keys is None:
-                        scoped = {r.rule.id for r in raw if r.rule.context.requires_scope == "document"}
-                        doc_keys = set(self.compiled.aux_hits(doc[:], scoped, cues=False).spans)
-                    found = ("requires", rule.id) in doc_keys
-                if not found:
-                    continue
             result = self.classifier.classify(
                 sent, m.start, m.end, hits, frozenset(rule.assertion_ignore),
                 rule.claim_includes_negation,
             )
-            confidence = rule.confidence
-            adjustments: list[str] = []
-            context: list[str] = []
-            if result.status == Assertion.hedged:
-                confidence *= HEDGE_FACTOR
-                adjustments.append(f"hedged x{HEDGE_FACTOR}")
-            for s, e in hits.get("boost", rule.id)[:2]:
-                confidence = min(1.0, confidence + BOOST_STEP)
-                context.append(doc[s:e].text)
-                adjustments.append(f"+{BOOST_STEP} context '{doc[s:e].text}'")
-            for s, e in hits.get("lower", rule.id):
-                confidence -= LOWER_STEP
-                context.append(doc[s:e].text)
-                adjustments.append(f"-{LOWER_STEP} context '{doc[s:e].text}'")
-            confidence = round(max(0.01, min(1.0, confidence)), 3)
+            confidence, context, adjustments = score(rule, result.status, hits, doc)
             span = doc[m.start : m.end]
             candidates.append(
                 _Candidate(
