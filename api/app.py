@@ -18,7 +18,6 @@ from __future__ import annotations
 import gc
 import logging
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any, Callable
 
 import anyio
@@ -31,6 +30,7 @@ from starlette.responses import JSONResponse
 from checker import __version__
 from checker.deadline import CheckTimeout, deadline_after
 from checker.engine import Checker, default_checker
+from checker.resources import resource_dir
 
 from .bodyguard import JsonBodyGuard
 from .catalogue import Catalogue, build_catalogue
@@ -54,7 +54,7 @@ from .settings import Settings
 
 logger = logging.getLogger("stemcheck.api")
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = resource_dir("api", "static")
 CHECK_PATHS = frozenset({"/v1/check", "/v1/check/batch"})
 JSON = "application/json"
 

@@ -45,7 +45,7 @@ def build_catalogue(checker: Checker, settings: Settings) -> Catalogue:
             suggestion=r.suggestion,
             sources=[{"title": s.title, "url": s.url} for s in pack.sources_for(r)],
             examples=RuleExamples(fire=r.examples.fire_texts, not_fire=list(r.examples.not_fire)),
-            patterns=list(r.patterns),
+            patterns=dict(r.named_patterns),
         )
         details[r.id] = detail.model_dump_json().encode()
     info = InfoResponse(

@@ -9,61 +9,24 @@ input ``html_start``/``html_end`` index the submitted HTML string.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from checker.models import Finding, JudgeInfo, PackInfo, Report, Severity, Source, Summary
 
+from .openapi_examples import stored as stored_examples
+
 # ---------------------------------------------------------------------------
 # shared pieces
 
-_EXAMPLE_PACK = {"name": "stemcheck-core", "version": "0.1.0", "hash": "3f2a…"}
-_EXAMPLE_SUMMARY = {
-    "warnings": 1,
-    "findings": 1,
-    "by_category": {"cure-claim": 1},
-    "by_severity": {"critical": 1},
-    "verdict": "seriously misleading",
-    "score": 1.0,
-    "sentences": 1,
-}
-_EXAMPLE_FINDING: dict[str, Any] = {
-    "category": "cure-claim",
-    "rule_id": "cure-claim.cures-disease",
-    "severity": "critical",
-    "confidence": 1.0,
-    "assertion": "asserted",
-    "warning": True,
-    "start": 22,
-    "end": 46,
-    "start_utf16": 22,
-    "end_utf16": 46,
-    "text": "cures multiple sclerosis",
-    "sentence": "Our stem cell therapy cures multiple sclerosis.",
-    "sentence_start": 0,
-    "sentence_end": 47,
-    "caution": "C1",
-    "caution_title": "Stem cells are not a cure",
-    "message": "Says the treatment cures, reverses or eliminates a disease that has no cure.",
-    "explanation": "No stem-cell product or procedure cures MS or any other neurological disease. …",
-    "suggestion": "\"Some stem-cell approaches are being studied in MS; none is a cure, and results differ widely from person to person.\"",
-    "sources": [
-        {
-            "title": "FDA: FDA Warns About Stem Cell Therapies",
-            "url": "https://www.fda.gov/consumers/consumer-updates/fda-warns-about-stem-cell-therapies",
-        }
-    ],
-    "evidence": {
-        "pattern": "~cure|~heal|… <any>{0,2} $neuro_disease",
-        "assertion_cues": [],
-        "context": ["stem"],
-        "base_confidence": 0.95,
-        "adjustments": ["+0.05 context 'stem'"],
-    },
-    "html_start": None,
-    "html_end": None,
-}
+# Response examples come from real checks (api/openapi_examples.py builds them).
+_RESPONSE_EXAMPLES = stored_examples()
+
+
+def _example(model: str) -> dict:
+    example = _RESPONSE_EXAMPLES.get(model)
+    return {"examples": [example]} if example is not None else {}
 
 
 def _no_lone_surrogates(value: str | None) -> str | None:
@@ -263,21 +226,7 @@ class CheckResponse(Report):
         description="The checked text, only with include_text=true (for HTML: the extracted visible text).",
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "findings": [_EXAMPLE_FINDING],
-                    "summary": _EXAMPLE_SUMMARY,
-                    "rule_pack": _EXAMPLE_PACK,
-                    "checker_version": "0.1.0",
-                    "include_all": False,
-                    "input": "text",
-                    "text": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_example("CheckResponse"))
 
 
 class Piece(BaseModel):
@@ -323,30 +272,7 @@ class SegmentsResponse(BaseModel):
     checker_version: str
     include_all: bool
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "mode": "segments",
-                    "findings": [
-                        {
-                            **_EXAMPLE_FINDING,
-                            "block": "p1",
-                            "pieces": [
-                                {"segment_id": "n2", "start_utf16": 0, "end_utf16": 14, "start": 0, "end": 14},
-                                {"segment_id": "n3", "start_utf16": 0, "end_utf16": 10, "start": 0, "end": 10},
-                            ],
-                        }
-                    ],
-                    "blocks": [{"block": "p1", "segment_ids": ["n1", "n2", "n3"], "summary": _EXAMPLE_SUMMARY}],
-                    "summary": {**_EXAMPLE_SUMMARY, "sentences": 2},
-                    "rule_pack": _EXAMPLE_PACK,
-                    "checker_version": "0.1.0",
-                    "include_all": False,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_example("SegmentsResponse"))
 
 
 class DocumentResult(CheckResponse):
@@ -366,31 +292,7 @@ class DocumentsResponse(BaseModel):
     checker_version: str
     include_all: bool
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "mode": "documents",
-                    "documents": [
-                        {
-                            "id": "faq",
-                            "input": "text",
-                            "text": None,
-                            "findings": [_EXAMPLE_FINDING],
-                            "summary": _EXAMPLE_SUMMARY,
-                            "rule_pack": _EXAMPLE_PACK,
-                            "checker_version": "0.1.0",
-                            "include_all": False,
-                        }
-                    ],
-                    "summary": _EXAMPLE_SUMMARY,
-                    "rule_pack": _EXAMPLE_PACK,
-                    "checker_version": "0.1.0",
-                    "include_all": False,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_example("DocumentsResponse"))
 
 
 BatchResponse = Annotated[Union[SegmentsResponse, DocumentsResponse], Field(discriminator="mode")]
@@ -417,33 +319,7 @@ class RulesResponse(BaseModel):
     categories: list[CategoryOut]
     rules: list[RuleSummary]
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "rule_pack": _EXAMPLE_PACK,
-                    "categories": [
-                        {
-                            "name": "cure-claim",
-                            "caution": "C1",
-                            "title": "Stem cells are not a cure",
-                            "summary": "No stem-cell treatment cures MS or any other neurological disease, …",
-                        }
-                    ],
-                    "rules": [
-                        {
-                            "id": "cure-claim.cures-disease",
-                            "category": "cure-claim",
-                            "caution": "C1",
-                            "caution_title": "Stem cells are not a cure",
-                            "severity": "critical",
-                            "message": "Says the treatment cures, reverses or eliminates a disease that has no cure.",
-                        }
-                    ],
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_example("RulesResponse"))
 
 
 class RuleExamples(BaseModel):
@@ -457,35 +333,11 @@ class RuleDetail(RuleSummary):
     suggestion: str
     sources: list[Source]
     examples: RuleExamples
-    patterns: list[str | list[dict[str, Any]]] = Field(
-        description="The rule's patterns (pattern DSL strings, or raw spaCy token patterns)."
+    patterns: dict[str, str] = Field(
+        description="The rule's patterns by name, in order, each in the rule pack's pattern syntax."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "fda-approval.approved",
-                    "category": "fda-approval",
-                    "caution": "C2",
-                    "caution_title": "No FDA-approved stem-cell therapy for neurological disease",
-                    "severity": "critical",
-                    "message": "Claims FDA approval.",
-                    "confidence": 0.95,
-                    "explanation": "The FDA has not approved any stem-cell product for MS …",
-                    "suggestion": "\"No stem-cell treatment is FDA-approved for MS.\"",
-                    "sources": [
-                        {
-                            "title": "FDA: Approved Cellular and Gene Therapy Products",
-                            "url": "https://www.fda.gov/vaccines-blood-biologics/cellular-gene-therapy-products/approved-cellular-and-gene-therapy-products",
-                        }
-                    ],
-                    "examples": {"fire": ["It is FDA-approved."], "not_fire": ["No stem-cell therapy is FDA-approved for MS."]},
-                    "patterns": ["fda ~approve"],
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_example("RuleDetail"))
 
 
 class Limits(BaseModel):
@@ -506,27 +358,7 @@ class InfoResponse(BaseModel):
     severities: list[Severity]
     limits: Limits
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "api_version": "v1",
-                    "checker_version": "0.1.0",
-                    "rule_pack": _EXAMPLE_PACK,
-                    "categories": ["cure-claim", "fda-approval"],
-                    "severities": ["low", "medium", "high", "critical"],
-                    "limits": {
-                        "max_body_bytes": 1000000,
-                        "max_segments": 5000,
-                        "max_documents": 100,
-                        "rate_limit_per_minute": 120,
-                        "rate_burst": 30,
-                        "check_timeout_s": 10.0,
-                    },
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra=_example("InfoResponse"))
 
 
 class HealthResponse(BaseModel):

@@ -14,12 +14,12 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from checker import __version__
-from checker.documents import add_html_offsets
+from checker.documents import DocumentError, check_documents
 from checker.engine import Checker
-from checker.extract_html import ExtractedHtml, HtmlInputError, extract_html
+from checker.input.files import Document
 from checker.models import Finding, Report
-from checker.offsets import utf16_offsets
-from checker.report import build_report
+from checker.text.offsets import utf16_offsets
+from checker.findings.report import build_report
 
 from .errors import ApiError
 from .models import (
@@ -83,16 +83,14 @@ class CheckService:
     # -- /v1/check ---------------------------------------------------------------
     def check(self, req: CheckRequest, deadline: float | None = None) -> bytes:
         filt = FindingFilter(req, self.categories)
-        if req.html is not None:
-            extracted = _extract(req.html)
-            report = self.checker.check(extracted.text, include_all=req.include_all, deadline=deadline)
-            add_html_offsets(report, extracted)
-            kind, checked_text = "html", extracted.text
-        else:
-            report = self.checker.check(req.text or "", include_all=req.include_all, deadline=deadline)
-            kind, checked_text = "text", req.text
-        report = filt.apply(report, req.include_all)
-        out = _with_input(CheckResponse, report, kind, checked_text if req.include_text else None)
+        is_html = req.html is not None
+        doc = Document("request", req.html if is_html else req.text or "", is_html)
+        try:
+            (checked,) = check_documents([doc], include_all=req.include_all, checker=self.checker, deadline=deadline)
+        except DocumentError as exc:
+            raise ApiError(422, "invalid_html", exc.reason) from None
+        report = filt.apply(checked.report, req.include_all)
+        out = _with_input(CheckResponse, report, "html" if is_html else "text", checked.text if req.include_text else None)
         return out.model_dump_json().encode()
 
     # -- /v1/check/batch -----------------------------------------------------------
@@ -159,29 +157,22 @@ class CheckService:
         )
 
     def _documents(self, req: BatchRequest, filt: FindingFilter, deadline: float | None) -> DocumentsResponse:
-        docs = req.documents or []
-        prepared: list[tuple[str, ExtractedHtml | None]] = []
-        for doc in docs:
-            if doc.html is not None:
-                try:
-                    extracted = extract_html(doc.html)
-                except HtmlInputError as exc:
-                    raise ApiError(422, "invalid_html", f"Document {doc.id!r}: {exc}") from None
-                prepared.append((extracted.text, extracted))
-            else:
-                prepared.append((doc.text or "", None))
+        docs = [
+            Document(d.id, d.html if d.html is not None else d.text or "", d.html is not None) for d in req.documents or []
+        ]
         results: list[DocumentResult] = []
         all_findings: list[Finding] = []
         sentences = 0
-        reports = self.checker.check_many((t for t, _ in prepared), include_all=req.include_all, deadline=deadline)
-        for doc, (_, extracted), report in zip(docs, prepared, reports):
-            if extracted is not None:
-                add_html_offsets(report, extracted)
-            report = filt.apply(report, req.include_all)
+        try:
+            checked = list(check_documents(docs, include_all=req.include_all, checker=self.checker, deadline=deadline))
+        except DocumentError as exc:
+            raise ApiError(422, "invalid_html", f"Document {exc.source!r}: {exc.reason}") from None
+        for doc, c in zip(docs, checked):
+            report = filt.apply(c.report, req.include_all)
             sentences += report.summary.sentences
             all_findings.extend(report.findings)
-            result = _with_input(DocumentResult, report, "html" if extracted is not None else "text", None)
-            result.id = doc.id
+            result = _with_input(DocumentResult, report, "html" if doc.is_html else "text", None)
+            result.id = doc.source
             results.append(result)
         overall = build_report(
             all_findings, self.checker.pack.info, sentences, req.include_all, __version__, self.checker.judge_info
@@ -220,13 +211,6 @@ def log_request_text(req: CheckRequest | BatchRequest) -> None:
     for kind, text in items:
         cut = text[:_LOGGED_CHARS]
         logger.info("check %s (%d chars): %r%s", kind, len(text), cut, "…" if len(text) > len(cut) else "")
-
-
-def _extract(html: str) -> ExtractedHtml:
-    try:
-        return extract_html(html)
-    except HtmlInputError as exc:
-        raise ApiError(422, "invalid_html", str(exc)) from None
 
 
 def _with_input(cls, report: Report, kind: str, text: str | None):

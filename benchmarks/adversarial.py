@@ -55,7 +55,7 @@ SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
 
 def _run(kind: str, data: str, out) -> None:
     from checker.engine import default_checker
-    from checker.extract_html import extract_html
+    from checker.input.html import extract_html
 
     checker = default_checker()
     checker.check("Warm-up: stem cells cure MS.")

@@ -13,8 +13,8 @@ __version__ = "0.1.0"
 __all__ = ["Assertion", "Checker", "Finding", "Report", "Severity", "__version__", "check", "check_many"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Checker, check, check_many
-    from .models import Assertion, Finding, Report, Severity
+    from checker.engine import Checker, check, check_many
+    from checker.models import Assertion, Finding, Report, Severity
 
 _LAZY = {
     "Checker": "engine", "check": "engine", "check_many": "engine",

@@ -64,7 +64,7 @@ def _err(message: str) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     # Input is read before the NLP stack is imported: a bad file is reported
     # at once instead of after a second of loading.
-    from .inputs import Document, InputError, read_document
+    from checker.input.files import Document, InputError, read_document
 
     if args.max_bytes is not None and args.max_bytes <= 0:
         return _err("--max-bytes must be positive")
@@ -76,16 +76,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return _err(str(exc))
     if args.force_html:
         docs = [Document(d.source, d.text, True) for d in docs]
-    from .documents import check_documents
-    from .extract_html import HtmlInputError
-    from .outputs import Result, render
+    from checker.documents import DocumentError, check_documents
+    from checker.outputs import Result, render
 
     try:
-        from .engine import rules_checker
+        from checker.engine import rules_checker
 
         checker = rules_checker() if args.no_judge else None
         checked = list(check_documents(docs, include_all=args.include_all, checker=checker))
-    except HtmlInputError as exc:
+    except DocumentError as exc:
         return _err(str(exc))
     results = [Result(c.source, c.text, c.report) for c in checked]
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
@@ -96,7 +95,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules() -> int:
-    from .pack import default_pack
+    from checker.rules.loader import default_pack
 
     pack = default_pack()
     print(f"{pack.info.name} {pack.info.version} (sha256 {pack.info.hash[:12]})")
@@ -109,7 +108,7 @@ def _cmd_rules() -> int:
 
 
 def _cmd_explain(rule_id: str) -> int:
-    from .pack import default_pack
+    from checker.rules.loader import default_pack
 
     pack = default_pack()
     rule = pack.rule(rule_id)
@@ -132,15 +131,23 @@ def _cmd_explain(rule_id: str) -> int:
     print("\nDoes not fire on:")
     for ex in rule.examples.not_fire:
         print(f"  - {ex}")
-    print("\nPatterns:")
-    for pat in rule.patterns:
-        print(f"  {pat if isinstance(pat, str) else json.dumps(pat)}")
+    print("\nPatterns (each with the first example it fires on):")
+    from checker.engine import rules_checker
+
+    checker = rules_checker()
+    first: dict[int, str] = {}
+    for text in rule.examples.fire_texts:
+        for r, i in checker.pattern_hits(text):
+            if r == rule.id:
+                first.setdefault(i, text)
+    for i, (name, pat) in enumerate(rule.named_patterns.items()):
+        print(f"  {name}\n    pattern: {pat}\n    fires on: {first.get(i, '(no example: untested)')}")
     return EXIT_CLEAN
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .engine import Checker, default_checker
-    from .evaluate import LabelledFileError, cv_report, evaluate, evaluate_baseline, evaluate_pages, load_labelled
+    from checker.engine import Checker, default_checker
+    from checker.evaluate import LabelledFileError, cv_report, evaluate, evaluate_baseline, evaluate_pages, load_labelled
 
     path = Path(args.file)
     if path.is_dir():
@@ -152,7 +159,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except (LabelledFileError, UnicodeDecodeError) as exc:
         return _err(str(exc))
     if args.pages:
-        from .engine import rules_checker
+        from checker.engine import rules_checker
 
         try:
             pages = evaluate_pages(path, rules_checker() if args.no_judge else default_checker(), args.split)
@@ -216,8 +223,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _versions() -> str:
-    from . import __version__
-    from .pack import default_pack
+    from checker import __version__
+    from checker.rules.loader import default_pack
 
     info = default_pack().info
     return f"stemcheck {__version__}; rule pack {info.name} {info.version} sha256:{info.hash}"
@@ -225,7 +232,7 @@ def _versions() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .pack import PackError
+    from checker.rules.loader import PackError
 
     try:
         if args.version:

@@ -1,4 +1,5 @@
-"""Check whole documents, plain text or HTML, and keep each finding's place in the source.
+"""Check whole documents, plain text or HTML, and keep each finding's place in the source:
+the one extract -> check -> map-back loop, used by the command line and the API.
 
 HTML is reduced to its visible text first (extract_html); findings are then
 mapped back to the submitted HTML through the extractor's explicit map.
@@ -9,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .engine import Checker, default_checker
-from .extract_html import ExtractedHtml, extract_html
-from .inputs import Document
-from .models import Report
+from checker.engine import Checker, default_checker
+from checker.input.html import ExtractedHtml, HtmlInputError, extract_html
+from checker.input.files import Document
+from checker.models import Report
 
 
 @dataclass(frozen=True)
@@ -23,28 +24,36 @@ class Checked:
     html: ExtractedHtml | None = None
 
 
+class DocumentError(ValueError):
+    """A document that cannot be checked (HTML the extractor refuses), named by its source."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
 def add_html_offsets(report: Report, extracted: ExtractedHtml) -> None:
     for f in report.findings:
         f.html_start, f.html_end = extracted.to_source(f.start, f.end)
 
 
-def check_html(html: str, *, include_all: bool = False, checker: Checker | None = None) -> Checked:
-    extracted = extract_html(html)
-    report = (checker or default_checker()).check(extracted.text, include_all=include_all)
-    add_html_offsets(report, extracted)
-    return Checked("<html>", extracted.text, report, extracted)
-
-
 def check_documents(
-    docs: Iterable[Document], *, include_all: bool = False, checker: Checker | None = None
+    docs: Iterable[Document], *, include_all: bool = False, checker: Checker | None = None,
+    deadline: float | None = None,
 ) -> Iterator[Checked]:
-    """Stream documents through nlp.pipe, in order."""
+    """Stream documents through nlp.pipe, in order. Every document's HTML is extracted
+    before any is checked, so a refused one (DocumentError) stops the batch before work
+    is spent on the others."""
     checker = checker or default_checker()
     prepared: list[tuple[Document, str, ExtractedHtml | None]] = []
     for doc in docs:
-        extracted = extract_html(doc.text) if doc.is_html else None
+        try:
+            extracted = extract_html(doc.text) if doc.is_html else None
+        except HtmlInputError as exc:
+            raise DocumentError(doc.source, str(exc)) from None
         prepared.append((doc, extracted.text if extracted else doc.text, extracted))
-    reports = checker.check_many((text for _, text, _ in prepared), include_all=include_all)
+    reports = checker.check_many((text for _, text, _ in prepared), include_all=include_all, deadline=deadline)
     for (doc, text, extracted), report in zip(prepared, reports):
         if extracted is not None:
             add_html_offsets(report, extracted)

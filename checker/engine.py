@@ -12,29 +12,28 @@ from typing import Iterable, Iterator
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH
 from spacy.tokens import Doc
 
-from . import __version__
-from .assertion import AssertionClassifier, clause_spans
-from .chunking import Chunk, split_chunks
-from .deadline import enforce
-from .matching import CompiledPack, RawMatch, longest_per_rule
-from .decide import Decision, combined, decide
-from .spans import DisjointSpans
-from .token_matcher import sentence_spans
-from .leet import Deleeter
-from .judge import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
-from .models import (
+from checker import __version__
+from checker.assertion.classify import AssertionClassifier, clause_spans
+from checker.text.chunking import Chunk, split_chunks
+from checker.deadline import enforce
+from checker.rules.matching import CompiledPack, RawMatch, longest_per_rule
+from checker.findings.decide import Decision, combined, decide
+from checker.rules.spans import DisjointSpans
+from checker.rules.token_matcher import sentence_spans
+from checker.text.leet import Deleeter
+from checker.judge.classifier import MIN_JUDGED_WORDS, Judge, default_judge, sentence_shaped
+from checker.models import (
     WARNING_ASSERTIONS, Assertion, Evidence, Finding, JudgeEvidence, JudgeInfo, JudgeNeighbour, Report, Severity, Source,
 )
-from .nlp import get_nlp
-from .normalise import Normalised, export_tables, normalise, prime_tables
-from .offsets import utf16_offsets
-from .compile_cache import cached
-from .pack import DEFAULT_PACK_DIR, RulePack, default_pack, pack_hash
-from .report import build_report
+from checker.text.nlp import get_nlp
+from checker.text.normalise import Normalised, export_tables, normalise, prime_tables
+from checker.text.offsets import utf16_offsets
+from checker.rules.compile_cache import cached
+from checker.rules.loader import DEFAULT_PACK_DIR, RulePack, default_pack, pack_hash
+from checker.findings.report import build_report
+from checker.findings.score import score
+from checker.rules.context import context_met, excepted
 
-HEDGE_FACTOR = 0.7
-BOOST_STEP = 0.05
-LOWER_STEP = 0.25
 MIN_WARNING_CONFIDENCE = 0.5
 
 
@@ -124,6 +123,12 @@ class Checker:
             (c.raw.rule.id, c.assertion, doc.text[c.n_start : c.n_end])
             for c in self._candidates(doc)
         ]
+
+    def pattern_hits(self, text: str) -> set[tuple[str, int]]:
+        """(rule id, pattern index) of every rule match that would warn: which patterns an
+        example exercises (the coverage test, `stemcheck explain`)."""
+        doc = self.nlp(normalise(text, self.deleet).text)
+        return {(c.raw.rule.id, c.raw.pattern_index) for c in self._candidates(doc) if _is_warning(c)}
 
     # -- stages -------------------------------------------------------------
     def _findings(self, doc: Doc, chunk: Chunk, norm: Normalised) -> list[Finding]:
@@ -234,42 +239,26 @@ class Checker:
             sent = sents[m.start]
             rules_in.setdefault((sent.start, sent.end), set()).add(m.rule.id)
         hits_in = self.compiled.aux_hits_in(doc, rules_in)
+
+        def in_document(rule_id: str) -> bool:
+            # Document-wide required context, searched once per doc and only when needed.
+            nonlocal doc_keys
+            if doc_keys is None:
+                scoped = {r.rule.id for r in raw if r.rule.context.requires_scope == "document"}
+                doc_keys = set(self.compiled.aux_hits(doc[:], scoped, cues=False).spans)
+            return ("requires", rule_id) in doc_keys
+
         for m in raw:
             sent = sents[m.start]
             hits = hits_in[(sent.start, sent.end)]
             rule = m.rule
-            if hits.get("sentence_exception", rule.id):
+            if excepted(m, hits) or not context_met(m, hits, in_document):
                 continue
-            if any(s < m.end and m.start < e for s, e in hits.get("exception", rule.id)):
-                continue
-            if rule.context.requires:
-                found = bool(hits.get("requires", rule.id))
-                if not found and rule.context.requires_scope == "document":
-                    if doc_keys is None:
-                        scoped = {r.rule.id for r in raw if r.rule.context.requires_scope == "document"}
-                        doc_keys = set(self.compiled.aux_hits(doc[:], scoped, cues=False).spans)
-                    found = ("requires", rule.id) in doc_keys
-                if not found:
-                    continue
             result = self.classifier.classify(
                 sent, m.start, m.end, hits, frozenset(rule.assertion_ignore),
                 rule.claim_includes_negation,
             )
-            confidence = rule.confidence
-            adjustments: list[str] = []
-            context: list[str] = []
-            if result.status == Assertion.hedged:
-                confidence *= HEDGE_FACTOR
-                adjustments.append(f"hedged x{HEDGE_FACTOR}")
-            for s, e in hits.get("boost", rule.id)[:2]:
-                confidence = min(1.0, confidence + BOOST_STEP)
-                context.append(doc[s:e].text)
-                adjustments.append(f"+{BOOST_STEP} context '{doc[s:e].text}'")
-            for s, e in hits.get("lower", rule.id):
-                confidence -= LOWER_STEP
-                context.append(doc[s:e].text)
-                adjustments.append(f"-{LOWER_STEP} context '{doc[s:e].text}'")
-            confidence = round(max(0.01, min(1.0, confidence)), 3)
+            confidence, context, adjustments = score(rule, result.status, hits, doc)
             span = doc[m.start : m.end]
             candidates.append(
                 _Candidate(
@@ -283,7 +272,7 @@ class Checker:
         rule = c.raw.rule
         cat = self.pack.category_of(rule.id)
         meta = self.pack.meta.categories[cat.category]
-        pattern = rule.patterns[c.raw.pattern_index]
+        name, pattern = list(rule.named_patterns.items())[c.raw.pattern_index]
         return self._finding(
             chunk, norm, c.n_start, c.n_end, c.sent_start, c.sent_end,
             category=cat.category, rule_id=rule.id, severity=rule.severity, confidence=c.confidence,
@@ -291,7 +280,8 @@ class Checker:
             message=rule.message, explanation=rule.explanation, suggestion=rule.suggestion,
             sources=self._sources_of(rule.id, rule.sources),
             evidence=Evidence.model_construct(
-                pattern=pattern if isinstance(pattern, str) else "raw spaCy pattern",
+                pattern=pattern,
+                pattern_name=name,
                 assertion_cues=c.cues,
                 context=c.context,
                 base_confidence=rule.confidence,

@@ -70,7 +70,8 @@ class JudgeEvidence(BaseModel):
 class Evidence(BaseModel):
     """How a finding was reached, so a reviewer can audit it (Presidio-style)."""
 
-    pattern: str = Field(description="Which pattern of the rule matched.")
+    pattern: str = Field(description="Which pattern of the rule matched, in the rule pack's syntax.")
+    pattern_name: str = Field(default="", description="That pattern's name in the rule pack (empty for the judge).")
     assertion_cues: list[str] = Field(
         default_factory=list, description="Words that set the assertion status."
     )
@@ -108,36 +109,6 @@ class Finding(BaseModel):
         default=None, description="For HTML input: start of the claim in the submitted HTML string."
     )
     html_end: int | None = Field(default=None, description="For HTML input: end in the HTML string.")
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "category": "cure-claim",
-                    "rule_id": "cure-claim.cures-disease",
-                    "severity": "critical",
-                    "confidence": 0.95,
-                    "assertion": "asserted",
-                    "warning": True,
-                    "start": 15,
-                    "end": 23,
-                    "start_utf16": 15,
-                    "end_utf16": 23,
-                    "text": "cures MS",
-                    "sentence": "Our stem cells cures MS.",
-                    "sentence_start": 0,
-                    "sentence_end": 24,
-                    "caution": "C1",
-                    "caution_title": "Stem cells are not a cure",
-                    "message": "Claims a cure for a disease that has none.",
-                    "explanation": "...",
-                    "suggestion": "...",
-                    "sources": [],
-                    "evidence": {"pattern": "cure-verb + disease", "base_confidence": 0.95},
-                }
-            ]
-        }
-    )
 
 
 class Summary(BaseModel):

@@ -25,7 +25,7 @@ import pytest
 from checker import __version__
 from checker.cli import main
 from checker.outputs.csv import COLUMNS
-from checker.pack import default_pack
+from checker.rules.loader import default_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -499,7 +499,7 @@ def test_explain_prints_the_rule_and_its_examples(capsys) -> None:
     code, out, err = run(capsys, "explain", rule.id)
     assert code == EXIT_CLEAN and err == ""
     assert out.startswith(rule.id)
-    for section in ("Message:", "Why:", "Honest version:", "Sources:", "Fires on:", "Does not fire on:", "Patterns:"):
+    for section in ("Message:", "Why:", "Honest version:", "Sources:", "Fires on:", "Does not fire on:", "Patterns (each with the first example it fires on):"):
         assert section in out
     for ex in rule.examples.fire_texts:
         assert f"  + {ex}" in out
@@ -507,6 +507,9 @@ def test_explain_prints_the_rule_and_its_examples(capsys) -> None:
         assert f"  - {ex}" in out
     for src in PACK.sources_for(rule):
         assert src.url in out
+    for name, pattern in rule.named_patterns.items():  # each named, with the example it fires on
+        assert f"  {name}\n    pattern: {pattern}\n    fires on: " in out
+    assert "(no example: untested)" not in out
 
 
 @pytest.mark.parametrize("rule_id", [r.id for r in PACK.rules])

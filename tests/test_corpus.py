@@ -134,7 +134,7 @@ def test_no_source_is_a_subdomain_of_a_site_kept_aside(path: Path) -> None:
     assert not bad, bad[:20]
 
 def test_shipped_judge_was_trained_on_this_corpus() -> None:
-    from checker.judge import MODEL_DIR
+    from checker.judge.classifier import MODEL_DIR
 
     meta = json.loads((MODEL_DIR / "judge.json").read_text(encoding="utf-8"))
     train = [r for r in rows() if r["split"] == "train" and r["label"] in ("claim", "honest")]
@@ -148,7 +148,7 @@ def test_shipped_judge_was_trained_on_this_corpus() -> None:
 
 def test_shipped_judge_was_trained_on_these_rule_examples() -> None:
     """The rule pack's examples are training data too: editing them means running make train."""
-    from checker.judge import MODEL_DIR
+    from checker.judge.classifier import MODEL_DIR
     from training.train_judge import digest, rule_example_rows
 
     meta = json.loads((MODEL_DIR / "judge.json").read_text(encoding="utf-8"))

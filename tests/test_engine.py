@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker import __version__, check, check_many
-from checker.pack import default_pack
+from checker.rules.loader import default_pack
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 CLAIMS = [

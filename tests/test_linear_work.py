@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.engine import default_checker
-from checker.extract_html import HtmlInputError, extract_html
+from checker.input.html import HtmlInputError, extract_html
 
 # At most this many times the work for twice the input: 2 plus slack for what does not
 # scale exactly (a sentence cut one token later, one more chunk).

@@ -5,7 +5,7 @@
 For every pattern of every rule: how many of its rule's own must-fire examples it matches,
 and on train (+ dev) how many claim and honest sentences it raises a warning on. Lists the
 rule false alarms on train honest sentences. `make train` does not run this; it is the
-evidence for pruning or repairing patterns (patterns/README.md says how).
+evidence for pruning or repairing patterns (checker/rules/pack/README.md says how).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checker.engine import _is_warning, rules_checker  # noqa: E402
-from checker.normalise import normalise  # noqa: E402
+from checker.text.normalise import normalise  # noqa: E402
 
 
 def pattern_hits(checker, text: str) -> set[tuple[str, int]]:

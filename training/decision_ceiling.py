@@ -6,7 +6,7 @@ Recomputes the judge's out-of-fold scores as `make train` does (one C, 5 folds b
 rule examples added to every fold's training; blended with the encoder's cached out-of-fold
 scores when the shipped model has an encoder), then compares, at the same false-alarm limits:
 
-1. the shipped decision shape (checker/decide.py; thresholds chosen on the same scores);
+1. the shipped decision shape (checker/findings/decide.py; thresholds chosen on the same scores);
 2. the same shape with every sentence vetoable and no stricter limit for critical rules;
 3. the shape the issue asks for with the best possible scores for it: a rule hit stands
    unless the score is below v <= 0.5 (the judge "confident the sentence is honest"), any
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import training.train_judge as tj  # noqa: E402
-from checker.decide import MIN_VETO_WORDS, MIN_WORDS_BEYOND_MATCH  # noqa: E402
+from checker.findings.decide import MIN_VETO_WORDS, MIN_WORDS_BEYOND_MATCH  # noqa: E402
 
 LIMITS = (0.02, 0.025, 0.03)
 C = 4.0  # the C `make train` chose for 0.2.x

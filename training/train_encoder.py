@@ -34,8 +34,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.judge import MODEL_DIR  # noqa: E402
-from checker.judge_encoder import ENCODER_FILE, MAX_TOKENS, TOKENIZER_FILE, Encoder  # noqa: E402
+from checker.judge.classifier import MODEL_DIR  # noqa: E402
+from checker.judge.encoder import ENCODER_FILE, MAX_TOKENS, TOKENIZER_FILE, Encoder  # noqa: E402
 from training.train_judge import (  # noqa: E402
     ENCODER_EPOCHS, ENCODER_LAYERS, FOLDS, digest, load_rows, minilm_wheel, rule_example_rows)
 

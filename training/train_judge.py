@@ -9,7 +9,7 @@
    out-of-fold scores are blended with TF-IDF's, the weight chosen by AUC.
 3. Calibrates the (blended) scores (Platt scaling, on the out-of-fold scores), measures each
    rule's precision on the training sentences, and chooses the two decision thresholds of
-   checker/decide.py on the out-of-fold scores combined with the rules' own verdicts: the
+   checker/findings/decide.py on the out-of-fold scores combined with the rules' own verdicts: the
    widest flagging that keeps false alarms <= MAX_FALSE_ALARMS and precision >= 0.90 on cross-validation.
 4. Fits the final model on all of `train` and writes checker/judge_model/ (judge.json,
    judge.npz, neighbours.jsonl) and training/cv_report.json.
@@ -34,8 +34,8 @@ from sklearn.model_selection import GroupKFold
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.judge import CAUTIONS, CHAR_NGRAMS, MODEL_DIR, word_features  # noqa: E402
-from checker.judge_encoder import ENCODER_FILE, TOKENIZER_FILE  # noqa: E402
+from checker.judge.classifier import CAUTIONS, CHAR_NGRAMS, MODEL_DIR, word_features  # noqa: E402
+from checker.judge.encoder import ENCODER_FILE, TOKENIZER_FILE  # noqa: E402
 
 VERSION = "0.2.0"
 C_GRID = (2.0, 4.0, 8.0, 16.0)  # regularisation of the claim/honest model, chosen by grouped CV AUC
@@ -94,7 +94,7 @@ def rule_example_rows() -> list[dict]:
     plain forms of the claims the rules know ("Every patient is a candidate."), which the
     web corpus holds few of for some cautions. They are added to every fold's training
     data and never scored: all figures are on the corpus (and dev) alone."""
-    from checker.pack import default_pack
+    from checker.rules.loader import default_pack
 
     pack = default_pack()
     out = []
@@ -142,7 +142,7 @@ class TfidfModel:
 
 def rules_verdicts(texts: list[str]) -> tuple[list[list[str]], np.ndarray]:
     """The ids of the rules that warn in each sentence (rules alone), and how many of the
-    sentence's words lie outside every warning's span (checker.decide.MIN_WORDS_BEYOND_MATCH)."""
+    sentence's words lie outside every warning's span (checker.findings.decide.MIN_WORDS_BEYOND_MATCH)."""
     import re
 
     from checker.engine import Checker
@@ -169,7 +169,7 @@ def rule_precisions(fired: list[list[str]], y: np.ndarray) -> dict[str, float]:
 
 def rule_strength(fired: list[list[str]], precision: dict[str, float]) -> np.ndarray:
     """Per sentence, the best precision of the rules warning in it (NaN where none warns)."""
-    from checker.decide import UNMEASURED_RULE_PRECISION
+    from checker.findings.decide import UNMEASURED_RULE_PRECISION
 
     return np.array([max((precision.get(r, UNMEASURED_RULE_PRECISION) for r in ids), default=np.nan) for ids in fired])
 
@@ -193,7 +193,7 @@ def _logit(x: np.ndarray, eps: float) -> np.ndarray:
 
 
 def _combined(p: np.ndarray, r: np.ndarray, w: float) -> np.ndarray:
-    """checker.decide.combined, vectorised."""
+    """checker.findings.decide.combined, vectorised."""
     return 1.0 / (1.0 + np.exp(-(_logit(p, 1e-4) + w * _logit(np.nan_to_num(r, nan=0.5), 1e-4))))
 
 
@@ -204,7 +204,7 @@ MAX_VETO_CRITICAL = 0.3
 
 
 def _kept(comb: np.ndarray, has: np.ndarray, long: np.ndarray, crit: np.ndarray, veto: float, veto_crit: float) -> np.ndarray:
-    """The sentences whose rule warnings stand (a vectorised checker.decide)."""
+    """The sentences whose rule warnings stand (a vectorised checker.findings.decide)."""
     return has & ((comb >= np.where(crit, min(veto, veto_crit), veto)) | ~long)
 
 
@@ -302,7 +302,7 @@ def confidence_maps(p: np.ndarray, y: np.ndarray, rules: np.ndarray, long: np.nd
 
 def critical_rules(fired: list[list[str]]) -> np.ndarray:
     """Per sentence, whether a rule of critical severity warns in it."""
-    from checker.pack import default_pack
+    from checker.rules.loader import default_pack
 
     severity = {r.id: r.severity.value for r in default_pack().rules}
     return np.array([any(severity.get(r) == "critical" for r in ids) for ids in fired])
@@ -392,7 +392,7 @@ def main() -> int:
     fired, beyond = rules_verdicts(texts)
     precision = rule_precisions(fired, y)
     rules = rule_strength(fired, precision)
-    from checker.decide import MIN_VETO_WORDS, MIN_WORDS_BEYOND_MATCH
+    from checker.findings.decide import MIN_VETO_WORDS, MIN_WORDS_BEYOND_MATCH
 
     # The sentences a veto may reach: long enough, and with enough words beyond the rules' matches.
     long = np.array([len(t.split()) >= MIN_VETO_WORDS for t in texts]) & (beyond >= MIN_WORDS_BEYOND_MATCH)
@@ -436,7 +436,7 @@ def pipeline_cv(rows: list[dict], extra: list[dict], folds, C: float, iso: Calib
 
     from checker.engine import Checker
     from checker.evaluate import evaluate, merge_results
-    from checker.judge import Judge
+    from checker.judge.classifier import Judge
 
     full, alone = [], []
     rules = Checker(judge=None)
@@ -513,7 +513,7 @@ def model_card(meta: dict, report: dict, rows: list[dict]) -> str:
     """The model card (Mitchell et al.), its figures filled in from this training run."""
     from collections import Counter
 
-    from checker.decide import MIN_VETO_WORDS, MIN_WORDS_BEYOND_MATCH
+    from checker.findings.decide import MIN_VETO_WORDS, MIN_WORDS_BEYOND_MATCH
 
     kinds = Counter(r.get("source_kind", "other") for r in rows)
     auc = report["auc"]
@@ -562,7 +562,7 @@ log-odds of the out-of-fold scores), capped to [0.01, 0.99]. One more logistic r
 caution over the TF-IDF features, trained on the claims, names the category. {runtime}
 
 ## Intended use
-Inside stemcheck, beside the hand-written rules (checker/decide.py): a rule warning stands
+Inside stemcheck, beside the hand-written rules (checker/findings/decide.py): a rule warning stands
 unless the judge's p(claim), added as log-odds to the rule's measured precision on the
 training sentences weighted {meta['decision']['rule_weight']}, gives a combined probability below
 {meta['decision']['veto_below']} ({meta['decision']['veto_below_critical']} for a rule of critical severity, such as a cure or an

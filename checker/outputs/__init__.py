@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import Report
+from checker.models import Report
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def render(fmt: str, results: Sequence[Result], *, color: bool = False) -> str:
 
     ``color`` only affects the text format.
     """
-    from . import csv, json, jsonl, markdown, sarif, text
+    from checker.outputs import csv, json, jsonl, markdown, sarif, text
 
     if fmt == "text":
         return text.render(results, color=color)

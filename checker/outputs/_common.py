@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..models import Finding, Report
+from checker.models import Finding, Report
 
 SHORT_HASH = 12
 

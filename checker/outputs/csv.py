@@ -12,10 +12,10 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ._common import ordered, sources_str
+from checker.outputs._common import ordered, sources_str
 
 if TYPE_CHECKING:
-    from . import Result
+    from checker.outputs import Result
 
 COLUMNS = (
     "source", "category", "caution", "rule_id", "severity", "confidence", "assertion",

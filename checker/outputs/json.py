@@ -6,10 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .. import __version__
+from checker import __version__
 
 if TYPE_CHECKING:
-    from . import Result
+    from checker.outputs import Result
 
 
 def render(results: Sequence[Result]) -> str:

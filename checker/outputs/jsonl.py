@@ -6,10 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ._common import ordered
+from checker.outputs._common import ordered
 
 if TYPE_CHECKING:
-    from . import Result
+    from checker.outputs import Result
 
 
 def render(results: Sequence[Result]) -> str:

@@ -10,11 +10,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..models import Finding
-from ._common import fmt_confidence, ordered, plural, short_hash
+from checker.models import Finding
+from checker.outputs._common import fmt_confidence, ordered, plural, short_hash
 
 if TYPE_CHECKING:
-    from . import Result
+    from checker.outputs import Result
 
 # Inline-significant characters, escaped everywhere ($ for GitHub math).
 _INLINE_RE = re.compile(r"([\\`*_\[\]<>|~&$])")

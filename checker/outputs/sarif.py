@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .. import __version__
-from ..models import Finding, Severity
-from ._common import ordered
+from checker import __version__
+from checker.models import Finding, Severity
+from checker.outputs._common import ordered
 
 if TYPE_CHECKING:
-    from . import Result
+    from checker.outputs import Result
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"

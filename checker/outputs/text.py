@@ -13,11 +13,11 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..models import Finding
-from ._common import fmt_confidence, ordered, plural, short_hash, visible
+from checker.models import Finding
+from checker.outputs._common import fmt_confidence, ordered, plural, short_hash, visible
 
 if TYPE_CHECKING:
-    from . import Result
+    from checker.outputs import Result
 
 WIDTH = 88
 LONG_TEXT_LINES = 200

@@ -1,0 +1,62 @@
+"""Summaries and the overall verdict of a report."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from checker.models import Finding, JudgeInfo, PackInfo, Report, Severity, Summary
+
+# A page's verdict weighs its warnings: each counts its confidence times the weight of its
+# severity, a sentence counts once (its strongest warning), and the sum decides. One
+# borderline sentence on an otherwise honest page stays "caution"; one confident critical
+# claim, or several ordinary ones, make a page "seriously misleading".
+SEVERITY_WEIGHT = {Severity.critical: 1.0, Severity.high: 0.8, Severity.medium: 0.5, Severity.low: 0.3}
+SERIOUS_SINGLE = 0.85  # one warning this strong is enough
+SERIOUS_TOTAL = 2.0
+MISLEADING_TOTAL = 0.7
+
+
+def strength(f: Finding) -> float:
+    return f.confidence * SEVERITY_WEIGHT[f.severity]
+
+
+def page_score(findings: list[Finding]) -> float:
+    per_sentence: dict[int, float] = {}
+    for f in findings:
+        if f.warning:
+            per_sentence[f.sentence_start] = max(per_sentence.get(f.sentence_start, 0.0), strength(f))
+    return round(sum(per_sentence.values()), 3)
+
+
+def verdict(findings: list[Finding]) -> str:
+    warnings = [f for f in findings if f.warning]
+    if not warnings:
+        return "clean"
+    score = page_score(warnings)
+    if score >= SERIOUS_TOTAL or max(strength(f) for f in warnings) >= SERIOUS_SINGLE:
+        return "seriously misleading"
+    return "misleading" if score >= MISLEADING_TOTAL else "caution"
+
+
+def build_report(
+    findings: list[Finding], pack: PackInfo, sentences: int, include_all: bool, version: str,
+    judge: JudgeInfo | None = None,
+) -> Report:
+    warnings = [f for f in findings if f.warning]
+    summary = Summary(
+        warnings=len(warnings),
+        findings=len(findings),
+        by_category=dict(Counter(f.category for f in warnings)),
+        by_severity=dict(Counter(f.severity.value for f in warnings)),
+        verdict=verdict(findings),
+        score=page_score(findings),
+        sentences=sentences,
+    )
+    return Report(
+        findings=findings,
+        summary=summary,
+        rule_pack=pack,
+        judge=judge,
+        checker_version=version,
+        include_all=include_all,
+    )
