@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse
 
 from checker import __version__
 from checker.deadline import CheckTimeout, deadline_after
-from checker.engine import Checker, default_checker
+from checker.pipeline import Checker, default_checker
 from checker.resources import resource_dir
 
 from .bodyguard import JsonBodyGuard

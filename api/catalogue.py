@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker import __version__
-from checker.engine import Checker
+from checker.pipeline import Checker
 from checker.models import Severity
 
 from .models import (

@@ -26,7 +26,7 @@ from typing import Awaitable, Callable, TypeVar
 import pebble
 
 from checker.deadline import CheckTimeout
-from checker.engine import Checker
+from checker.pipeline import Checker
 
 from . import checkworker
 from .catalogue import Catalogue

@@ -10,7 +10,7 @@ import gc
 import signal
 from typing import Callable
 
-from checker.engine import Checker
+from checker.pipeline import Checker
 
 from .catalogue import Catalogue, build_catalogue
 from .service import CheckService, timed_call

@@ -29,7 +29,7 @@ def stored() -> dict[str, dict]:
 
 def build() -> dict[str, dict]:
     """Every response example, from real checks of the request examples."""
-    from checker.engine import rules_checker
+    from checker.pipeline import rules_checker
 
     from .catalogue import build_catalogue
     from .models import BatchRequest, CheckRequest

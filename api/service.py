@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from checker import __version__
 from checker.documents import DocumentError, check_documents
-from checker.engine import Checker
+from checker.pipeline import Checker
 from checker.input.files import Document
 from checker.models import Finding, Report
 from checker.text.offsets import utf16_offsets

@@ -8,7 +8,7 @@ replacement pays for them again on its first checks. (With STEMCHECK_JUDGE=off t
 default checker is the rules alone.)
 """
 
-from checker.engine import default_checker
+from checker.pipeline import default_checker
 
 _checker = default_checker()
 _checker.compiled.main.compile_all()

@@ -54,7 +54,7 @@ SHAPES: dict[str, Callable[[int], tuple[str, str]]] = {
 
 
 def _run(kind: str, data: str, out) -> None:
-    from checker.engine import default_checker
+    from checker.pipeline import default_checker
     from checker.input.html import extract_html
 
     checker = default_checker()

@@ -218,7 +218,7 @@ def single_connection(port: int, body: bytes | Iterator[bytes], warmup: int, cou
 def core_check_ms(page: str, count: int) -> dict:
     """The same check in-process, without HTTP: what the API cannot go below."""
     sys.path.insert(0, str(ROOT))
-    from checker.engine import default_checker
+    from checker.pipeline import default_checker
 
     checker = default_checker()
     for _ in range(3):
@@ -305,7 +305,7 @@ def profile_check_path(page: str, count: int = 20, top: int = 18) -> str:
     from api.models import CheckRequest
     from api.service import CheckService
     from api.settings import Settings
-    from checker.engine import default_checker
+    from checker.pipeline import default_checker
 
     service = CheckService(default_checker(), Settings(rate_limit_per_minute=0))
     req = CheckRequest.model_validate({"text": page})

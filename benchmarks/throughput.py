@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     import spacy
 
     import checker
-    from checker.engine import default_checker, rules_checker
+    from checker.pipeline import default_checker, rules_checker
     import_s = time.perf_counter() - t0
 
     sentences, sources = collect_sentences()

@@ -13,11 +13,11 @@ __version__ = "0.1.0"
 __all__ = ["Assertion", "Checker", "Finding", "Report", "Severity", "__version__", "check", "check_many"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from checker.engine import Checker, check, check_many
+    from checker.pipeline import Checker, check, check_many
     from checker.models import Assertion, Finding, Report, Severity
 
 _LAZY = {
-    "Checker": "engine", "check": "engine", "check_many": "engine",
+    "Checker": "pipeline", "check": "pipeline", "check_many": "pipeline",
     "Assertion": "models", "Finding": "models", "Report": "models", "Severity": "models",
 }
 

@@ -80,7 +80,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from checker.outputs import Result, render
 
     try:
-        from checker.engine import rules_checker
+        from checker.pipeline import rules_checker
 
         checker = rules_checker() if args.no_judge else None
         checked = list(check_documents(docs, include_all=args.include_all, checker=checker))
@@ -132,7 +132,7 @@ def _cmd_explain(rule_id: str) -> int:
     for ex in rule.examples.not_fire:
         print(f"  - {ex}")
     print("\nPatterns (each with the first example it fires on):")
-    from checker.engine import rules_checker
+    from checker.pipeline import rules_checker
 
     checker = rules_checker()
     first: dict[int, str] = {}
@@ -146,7 +146,7 @@ def _cmd_explain(rule_id: str) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from checker.engine import Checker, default_checker
+    from checker.pipeline import Checker, default_checker
     from checker.evaluate import LabelledFileError, cv_report, evaluate, evaluate_baseline, evaluate_pages, load_labelled
 
     path = Path(args.file)
@@ -159,7 +159,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except (LabelledFileError, UnicodeDecodeError) as exc:
         return _err(str(exc))
     if args.pages:
-        from checker.engine import rules_checker
+        from checker.pipeline import rules_checker
 
         try:
             pages = evaluate_pages(path, rules_checker() if args.no_judge else default_checker(), args.split)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from checker.engine import Checker, default_checker
+from checker.pipeline import Checker, default_checker
 from checker.input.html import ExtractedHtml, HtmlInputError, extract_html
 from checker.input.files import Document
 from checker.models import Report

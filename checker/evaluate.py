@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from checker.engine import Checker
+from checker.pipeline import Checker
 
 # A plain keyword baseline to compare against: what a naive filter would do.
 BASELINE_KEYWORDS: dict[str, list[str]] = {

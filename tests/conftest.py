@@ -13,7 +13,7 @@ def client():
 
     from api.app import create_app
     from api.settings import Settings
-    from checker.engine import rules_checker
+    from checker.pipeline import rules_checker
 
     with TestClient(create_app(Settings(rate_limit_per_minute=0), checker_factory=rules_checker)) as c:
         yield c

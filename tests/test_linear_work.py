@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.engine import default_checker
+from checker.pipeline import default_checker
 from checker.input.html import HtmlInputError, extract_html
 
 # At most this many times the work for twice the input: 2 plus slack for what does not

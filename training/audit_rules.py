@@ -18,13 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.engine import _is_warning, rules_checker  # noqa: E402
+from checker.findings.candidates import is_warning  # noqa: E402
+from checker.pipeline import rules_checker  # noqa: E402
 from checker.text.normalise import normalise  # noqa: E402
 
 
 def pattern_hits(checker, text: str) -> set[tuple[str, int]]:
     doc = checker.nlp(normalise(text).text)
-    return {(c.raw.rule.id, c.raw.pattern_index) for c in checker._candidates(doc) if _is_warning(c)}
+    return {(c.raw.rule.id, c.raw.pattern_index) for c in checker._candidates(doc) if is_warning(c)}
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checker.engine import Checker  # noqa: E402
+from checker.pipeline import Checker  # noqa: E402
 from checker.rules.loader import load_pack  # noqa: E402
 from training.prune_patterns import hits  # noqa: E402
 

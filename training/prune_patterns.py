@@ -31,7 +31,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.engine import Checker, _is_warning  # noqa: E402
+from checker.findings.candidates import is_warning  # noqa: E402
+from checker.pipeline import Checker  # noqa: E402
 from checker.text.normalise import normalise  # noqa: E402
 from checker.rules.loader import load_pack  # noqa: E402
 
@@ -45,7 +46,7 @@ def hits(checker: Checker, text: str) -> dict[tuple[str, int], tuple[str, str]]:
     doc = checker.nlp(norm.text)
     out = {}
     for c in checker._candidates(doc):
-        if _is_warning(c):
+        if is_warning(c):
             start, end = norm.to_original(c.n_start, c.n_end)
             out.setdefault((c.raw.rule.id, c.raw.pattern_index), (text[start:end], c.assertion.value))
     return out

@@ -145,7 +145,7 @@ def rules_verdicts(texts: list[str]) -> tuple[list[list[str]], np.ndarray]:
     sentence's words lie outside every warning's span (checker.findings.decide.MIN_WORDS_BEYOND_MATCH)."""
     import re
 
-    from checker.engine import Checker
+    from checker.pipeline import Checker
 
     checker = Checker(judge=None)
     fired, beyond = [], []
@@ -434,7 +434,7 @@ def pipeline_cv(rows: list[dict], extra: list[dict], folds, C: float, iso: Calib
     sites and score the fold's sentences with Checker(judge=...) and with the rules alone."""
     import tempfile
 
-    from checker.engine import Checker
+    from checker.pipeline import Checker
     from checker.evaluate import evaluate, merge_results
     from checker.judge.classifier import Judge
 

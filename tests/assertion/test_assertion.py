@@ -7,7 +7,7 @@ import pytest
 
 from checker import Assertion
 from checker.assertion.classify import AssertionClassifier
-from checker.engine import Checker, rules_checker
+from checker.pipeline import Checker, rules_checker
 
 check = rules_checker().check  # the assertion classifier as the rules use it
 

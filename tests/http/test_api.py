@@ -13,7 +13,7 @@ from api.app import create_app
 from api.bodyguard import JsonBodyGuard
 from api.ratelimit import TokenBucketLimiter
 from api.settings import Settings, SettingsError
-from checker.engine import default_checker, rules_checker
+from checker.pipeline import default_checker, rules_checker
 
 CURE = "Our stem cell therapy cures multiple sclerosis."
 FDA = "It is FDA-approved."

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from checker.engine import rules_checker
+from checker.pipeline import rules_checker
 from api.settings import Settings
 
 CURE = "Our stem cell therapy cures multiple sclerosis."

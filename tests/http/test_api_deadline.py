@@ -25,7 +25,7 @@ from api.app import create_app
 from api.checkpool import CheckPool, ClientGone
 from api.settings import Settings, SettingsError
 from checker.deadline import CheckTimeout, deadline_after
-from checker.engine import default_checker, rules_checker
+from checker.pipeline import default_checker, rules_checker
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from checker.findings.decide import Decision, decide, flagged
-from checker.engine import Checker
+from checker.pipeline import Checker
 from checker.judge.classifier import (
     CHAR_NGRAMS, MODEL_DIR, WORD_NGRAMS, Judge, Judgement, Neighbour, _CharTfidf, _Tfidf, char_features, default_judge, word_features,
 )

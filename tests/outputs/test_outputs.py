@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from checker.engine import rules_checker
+from checker.pipeline import rules_checker
 
 check = rules_checker().check  # output formats are tested on the rules' findings
 from checker.models import Finding

@@ -56,7 +56,7 @@ def test_can_be_turned_off(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_cached_checker_matches_a_fresh_one(cache_dir: Path) -> None:
-    from checker.engine import Checker, _default_compiled
+    from checker.pipeline import Checker, _default_compiled
     from checker.text.nlp import get_nlp
     from checker.rules.loader import load_pack
 

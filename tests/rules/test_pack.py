@@ -391,7 +391,7 @@ def test_a_pattern_name_is_hyphenated_words(pack_dir: Path, name: str) -> None:
 
 
 def test_a_finding_names_its_pattern() -> None:
-    from checker.engine import rules_checker
+    from checker.pipeline import rules_checker
 
     (finding,) = rules_checker().check("Our stem cells cure MS.").findings
     rule = default_pack().rule(finding.rule_id)

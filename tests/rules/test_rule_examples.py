@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker.engine import rules_checker as default_checker  # rule examples test the rules
+from checker.pipeline import rules_checker as default_checker  # rule examples test the rules
 from checker.rules.loader import default_pack
 
 PACK = default_pack()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.engine import default_checker
+from checker.pipeline import default_checker
 from checker.text.leet import Deleeter
 from checker.text.normalise import normalise
 

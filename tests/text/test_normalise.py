@@ -437,7 +437,7 @@ def test_long_runs_break_at_a_mark_and_leave_words_alone() -> None:
 
 
 def test_a_claim_after_a_giant_token_is_found_at_its_original_offsets() -> None:
-    from checker.engine import rules_checker
+    from checker.pipeline import rules_checker
 
     text = "&" * 20000 + " Stem cells cure MS."
     [f] = rules_checker().check(text).warnings
@@ -445,7 +445,7 @@ def test_a_claim_after_a_giant_token_is_found_at_its_original_offsets() -> None:
 
 
 def test_dotted_initialism_joined_by_a_hyphen() -> None:
-    from checker.engine import rules_checker
+    from checker.pipeline import rules_checker
 
     assert normalise("Our F.D.A.-approved cells").text == "Our FDA-approved cells"
     text = "Our F.D.A.-approved stem cell therapy is available for MS."
@@ -477,7 +477,7 @@ def test_symbols_between_words_are_left_alone(src: str) -> None:
 
 
 def test_a_claim_strung_on_emoji_is_found_at_its_original_offsets() -> None:
-    from checker.engine import rules_checker
+    from checker.pipeline import rules_checker
 
     text = "Our protocol c✨u✨r✨e✨s MS."
     [f] = rules_checker().check(text).warnings
