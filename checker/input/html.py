@@ -75,6 +75,8 @@ from html.entities import html5 as _HTML5
 from html.parser import HTMLParser
 from typing import Sequence
 
+from checker.text.offsets import SpanMap
+
 __all__ = ["HtmlInputError", "ExtractedHtml", "extract_html"]
 
 
@@ -109,18 +111,8 @@ class ExtractedHtml:
         source end of the last one, so markup inside the span is included.  An
         empty text span maps to an empty HTML span at the matching position.
         """
-        n = len(self.text)
-        if not (0 <= start <= end <= n):
-            raise ValueError(f"text span [{start}, {end}) is outside the extracted text of length {n}")
-        if start == end:
-            if start < n:
-                pos = self.source_starts[start]
-            elif n:
-                pos = self.source_ends[n - 1]
-            else:
-                pos = 0
-            return (pos, pos)
-        return (self.source_starts[start], self.source_ends[end - 1])
+        past_end = self.source_ends[-1] if self.text else 0
+        return SpanMap(self.source_starts, self.source_ends, past_end).to_source(start, end)
 
 
 def extract_html(html: str, *, max_depth: int = 512) -> ExtractedHtml:

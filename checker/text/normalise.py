@@ -48,6 +48,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from checker.text.offsets import SpanMap
+
 __all__ = ["Normalised", "normalise"]
 
 
@@ -73,13 +75,7 @@ class Normalised:
         between. A zero-width position ``i`` maps to the point just before the
         source of ``text[i]`` (or to ``len(original)`` when ``i == len(text)``).
         """
-        n = len(self.text)
-        if not 0 <= start <= end <= n:
-            raise ValueError(f"span [{start}, {end}) out of range for length {n}")
-        if start == end:
-            pos = self.starts[start] if start < n else len(self.original)
-            return pos, pos
-        return self.starts[start], self.ends[end - 1]
+        return SpanMap(self.starts, self.ends, len(self.original)).to_source(start, end)
 
 
 # --------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Conversions between Python code-point offsets and UTF-16 code-unit offsets.
+"""Offsets: the map from a derived text back to its source (SpanMap, shared by
+normalisation and HTML extraction), and conversions between Python code-point offsets and
+UTF-16 code-unit offsets.
 
 Python strings index by code point, while JavaScript/JSON clients index by
 UTF-16 code unit; the two differ by one for every astral (> U+FFFF)
@@ -12,11 +14,40 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-__all__ = ["utf16_len", "utf16_offsets", "utf16_to_codepoint"]
+__all__ = ["SpanMap", "utf16_len", "utf16_offsets", "utf16_to_codepoint"]
 
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+
+
+class SpanMap:
+    """For each character of a derived text, the half-open span of the source it came
+    from: ``starts[i]``/``ends[i]``, both non-decreasing. Several characters may share one
+    span (a ligature unfolded, a reference decoded) and a character may come from an empty
+    span (a line break inserted for a tag). ``end`` is where the derived text's end lies in
+    the source."""
+
+    __slots__ = ("starts", "ends", "end")
+
+    def __init__(self, starts: Sequence[int], ends: Sequence[int], end: int) -> None:
+        self.starts, self.ends, self.end = starts, ends, end
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        """The source span of the derived span ``[start, end)``: from the source start of its
+        first character to the source end of its last, so whatever lies between in the
+        source (removed characters, markup) is included. An empty span maps to an empty
+        one just before the source of ``text[start]``, or at ``end`` past the last one."""
+        n = len(self.starts)
+        if not 0 <= start <= end <= n:
+            raise ValueError(f"span [{start}, {end}) out of range for a text of length {n}")
+        if start == end:
+            pos = self.starts[start] if start < n else self.end
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
 
 
 def _astral_positions(text: str) -> list[int]:
