@@ -7,6 +7,10 @@ is built while parsing; nothing is ever located by searching for the text again
 
 Offsets are Python string indices (code points) into ``html``.
 
+Two parts: ``_Extractor`` parses (recovering from broken markup as browsers do),
+keeps the open elements and decides what is visible; ``_VisibleText`` builds the
+text and its map back, collapsing whitespace and placing line and paragraph breaks.
+
 Decisions, chosen to match what a browser renders closely enough for sentence
 matching, while staying robust on broken markup:
 
@@ -260,6 +264,97 @@ def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
     return False
 
 
+class _VisibleText:
+    """The extracted text and, for each of its characters, the HTML span it came from,
+    built in document order. Separators (a collapsed space, line and paragraph breaks) are
+    held until the next visible character, so that none lead or trail and runs merge."""
+
+    def __init__(self, html: str) -> None:
+        self._html = html
+        self._parts: list[str] = []
+        self._starts = array("l")
+        self._ends = array("l")
+        self.n = 0  # characters emitted
+        self._space: tuple[int, int] | None = None
+        self._breaks: list[tuple[int, int]] = []
+
+    def result(self) -> tuple[str, array, array]:
+        text = "".join(self._parts)
+        if len(text) != len(self._starts):  # internal invariant
+            raise RuntimeError("extract_html: text and source map lengths diverged")
+        return text, self._starts, self._ends
+
+    def line_break(self, pos: int, level: int) -> None:
+        """Level 1 (<br>) adds a line break; level 2 (block edge) ensures a paragraph break."""
+        self._space = None  # whitespace at a line/block edge is not rendered
+        breaks = self._breaks
+        if level == 1:
+            if len(breaks) < 2:
+                breaks.append((pos, pos))
+        else:
+            while len(breaks) < 2:
+                breaks.append((pos, pos))
+
+    def newline(self, start: int, end: int) -> None:
+        # A preserved line break inside <pre>-like elements; maps to its source.
+        breaks = self._breaks
+        if breaks and breaks[-1][1] == start and self._html[start - 1 : start + 1] == "\r\n":
+            breaks[-1] = (breaks[-1][0], end)  # "\r" and "\n" arrived in separate chunks
+        elif len(breaks) < 2:
+            breaks.append((start, end))
+
+    def space(self, start: int, end: int) -> None:
+        if self._space is None:
+            self._space = (start, end)
+
+    def _flush(self) -> None:
+        """Emit pending separators before a visible character (call only if some are pending)."""
+        if self.n:
+            if self._breaks:
+                for start, end in self._breaks:
+                    self._parts.append("\n")
+                    self._starts.append(start)
+                    self._ends.append(end)
+                self.n += len(self._breaks)
+            elif self._space is not None:
+                self._parts.append(" ")
+                self._starts.append(self._space[0])
+                self._ends.append(self._space[1])
+                self.n += 1
+        self._breaks.clear()
+        self._space = None
+
+    def char(self, ch: str, start: int, end: int) -> None:
+        """One visible character that html[start:end] stands for (a decoded reference)."""
+        if self._breaks or self._space is not None:
+            self._flush()
+        self._parts.append(ch)
+        self._starts.append(start)
+        self._ends.append(end)
+        self.n += 1
+
+    def plain(self, seg: str, off: int) -> None:
+        # seg has no whitespace except single spaces, possibly at either edge.
+        if seg[0] == " ":
+            self.space(off, off + 1)
+            seg = seg[1:]
+            off += 1
+            if not seg:
+                return
+        trailing = seg[-1] == " "
+        if trailing:
+            seg = seg[:-1]
+        n = len(seg)
+        if self._breaks or self._space is not None:
+            self._flush()
+        self._parts.append(seg)
+        self._starts.extend(range(off, off + n))
+        self._ends.extend(range(off + 1, off + n + 1))
+        self.n += n
+        if trailing:
+            self.space(off + n, off + n + 1)
+
+
 class _Extractor(HTMLParser):
     def __init__(self, html: str, max_depth: int) -> None:
         super().__init__(convert_charrefs=False)
@@ -268,21 +363,14 @@ class _Extractor(HTMLParser):
         self._line_starts = _line_starts(html)
         self._fed = 0  # how much of html has been given to the parser
         # output
-        self._parts: list[str] = []
-        self._starts = array("l")
-        self._ends = array("l")
-        self._n = 0
-        # pending separators, emitted lazily before the next visible character so
-        # that none lead or trail and runs merge
-        self._space: tuple[int, int] | None = None
-        self._breaks: list[tuple[int, int]] = []
+        self._out = _VisibleText(html)
         # open elements: (tag, mode, in_svg, pre); state of the top cached below
         self._stack: list[tuple[str, int, bool, bool]] = []
         self._open: dict[str, int] = {}
         self._mode = _VISIBLE
         self._in_svg = False
         self._pre = False
-        self._body_started = False  # set by body tags; emitted text (self._n) also counts
+        self._body_started = False  # set by body tags; emitted text (self._out.n) also counts
         # characters of html up to here were already emitted by us (see handle_data)
         self._skip_until = 0
 
@@ -302,10 +390,8 @@ class _Extractor(HTMLParser):
         # close() is deliberately not called: everything was consumed by _settle,
         # which applies browser rules where HTMLParser.close() would turn
         # unterminated markup into text (and drops the '&' of a final "&amp").
-        text = "".join(self._parts)
-        if len(text) != len(self._starts):  # internal invariant
-            raise RuntimeError("extract_html: text and source map lengths diverged")
-        return ExtractedHtml(text=text, source_starts=self._starts, source_ends=self._ends, html=html)
+        text, starts, ends = self._out.result()
+        return ExtractedHtml(text=text, source_starts=starts, source_ends=ends, html=html)
 
     def _settle(self, final: bool) -> None:
         while self.rawdata:
@@ -487,7 +573,7 @@ class _Extractor(HTMLParser):
             return
         if tag == "head":
             # A second or late <head> is ignored by browsers; obeying it would hide the page.
-            if not (self._body_started or self._n) and not self._open.get("head"):
+            if not (self._body_started or self._out.n) and not self._open.get("head"):
                 self._push("head", _HIDDEN, False, False, off)
             return
         in_svg = self._in_svg
@@ -629,45 +715,8 @@ class _Extractor(HTMLParser):
 
     def _break(self, pos: int, level: int) -> None:
         """Level 1 (<br>) adds a line break; level 2 (block edge) ensures a paragraph break."""
-        if self._mode == _HIDDEN:
-            return
-        self._space = None  # whitespace at a line/block edge is not rendered
-        breaks = self._breaks
-        if level == 1:
-            if len(breaks) < 2:
-                breaks.append((pos, pos))
-        else:
-            while len(breaks) < 2:
-                breaks.append((pos, pos))
-
-    def _newline(self, start: int, end: int) -> None:
-        # A preserved line break inside <pre>-like elements; maps to its source.
-        breaks = self._breaks
-        if breaks and breaks[-1][1] == start and self._html[start - 1 : start + 1] == "\r\n":
-            breaks[-1] = (breaks[-1][0], end)  # "\r" and "\n" arrived in separate chunks
-        elif len(breaks) < 2:
-            breaks.append((start, end))
-
-    def _ws(self, start: int, end: int) -> None:
-        if self._space is None:
-            self._space = (start, end)
-
-    def _flush(self) -> None:
-        """Emit pending separators before a visible character (call only if some are pending)."""
-        if self._n:
-            if self._breaks:
-                for start, end in self._breaks:
-                    self._parts.append("\n")
-                    self._starts.append(start)
-                    self._ends.append(end)
-                self._n += len(self._breaks)
-            elif self._space is not None:
-                self._parts.append(" ")
-                self._starts.append(self._space[0])
-                self._ends.append(self._space[1])
-                self._n += 1
-        self._breaks.clear()
-        self._space = None
+        if self._mode != _HIDDEN:
+            self._out.line_break(pos, level)
 
     def _can_show(self, text: str) -> bool:
         if self._mode == _VISIBLE:
@@ -683,63 +732,37 @@ class _Extractor(HTMLParser):
         """Emit raw text found at html[off:off+len(data)]."""
         if not data or (self._mode != _VISIBLE and not self._can_show(data)):
             return
+        out = self._out
         if not self._pre and not data.strip(" \t\n\r\f"):
-            self._ws(off, off + 1)  # fast path: indentation between tags
+            out.space(off, off + 1)  # fast path: indentation between tags
             return
         pos = 0
         for m in _SPECIAL.finditer(data):
             a, b = m.span()
             if a > pos:
-                self._plain(data[pos:a], off + pos)
+                out.plain(data[pos:a], off + pos)
             first = data[a]
             if first in _DROP:
                 pass
             elif self._pre and ("\n" in m.group() or "\r" in m.group()):
                 for lb in _LINE_BREAK.finditer(data, a, b):
-                    self._newline(off + lb.start(), off + lb.end())
+                    out.newline(off + lb.start(), off + lb.end())
             else:
-                self._ws(off + a, off + a + 1)
+                out.space(off + a, off + a + 1)
             pos = b
         if pos < len(data):
-            self._plain(data[pos:] if pos else data, off + pos)
-
-    def _plain(self, seg: str, off: int) -> None:
-        # seg has no whitespace except single spaces, possibly at either edge.
-        if seg[0] == " ":
-            self._ws(off, off + 1)
-            seg = seg[1:]
-            off += 1
-            if not seg:
-                return
-        trailing = seg[-1] == " "
-        if trailing:
-            seg = seg[:-1]
-        n = len(seg)
-        if self._breaks or self._space is not None:
-            self._flush()
-        self._parts.append(seg)
-        self._starts.extend(range(off, off + n))
-        self._ends.extend(range(off + 1, off + n + 1))
-        self._n += n
-        if trailing:
-            self._ws(off + n, off + n + 1)
+            out.plain(data[pos:] if pos else data, off + pos)
 
     def _decoded(self, value: str, start: int, end: int) -> None:
         """Emit the characters a reference at html[start:end] decodes to."""
         if not self._can_show(value):
             return
+        out = self._out
         for ch in value:
             if ch in _WS:
                 if self._pre and ch in "\n\r":
-                    self._newline(start, end)
+                    out.newline(start, end)
                 else:
-                    self._ws(start, end)
-            elif ch in _DROP:
-                continue
-            else:
-                if self._breaks or self._space is not None:
-                    self._flush()
-                self._parts.append(ch)
-                self._starts.append(start)
-                self._ends.append(end)
-                self._n += 1
+                    out.space(start, end)
+            elif ch not in _DROP:
+                out.char(ch, start, end)
