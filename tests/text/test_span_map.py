@@ -16,14 +16,15 @@ from checker.text.offsets import SpanMap
 def span_maps(draw) -> SpanMap:
     """Per-character source spans, non-decreasing, some empty, some shared."""
     n = draw(st.integers(0, 40))
-    pos, starts, ends = 0, [], []
+    pos, last_end, starts, ends = 0, 0, [], []
     for _ in range(n):
         pos += draw(st.integers(0, 3))  # source characters skipped (removed, markup)
         width = draw(st.integers(0, 3))  # 0: an inserted character; >1: a reference
+        last_end = max(last_end, pos + width)  # both sequences are non-decreasing
         starts.append(pos)
-        ends.append(pos + width)
-        if draw(st.booleans()):
-            pos += width
+        ends.append(last_end)
+        if draw(st.booleans()):  # else the next character shares this source
+            pos = last_end
     end = (max(ends) if ends else 0) + draw(st.integers(0, 3))
     return SpanMap(starts, ends, end)
 
