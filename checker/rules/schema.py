@@ -131,6 +131,9 @@ class CategoryFile(_Strict):
     # Word lists used by this file's rules; names are pack-wide, so they must
     # not clash with pack.yaml's or another file's.
     lexicons: dict[str, list[str]] = Field(default_factory=dict)
+    # Sentence exceptions every rule of the category shares (as LanguageTool's rule-group
+    # antipatterns): written once here, applied to each rule before its own.
+    sentence_exceptions: list[PatternSpec] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
 
     @field_validator("rules")
@@ -140,6 +143,9 @@ class CategoryFile(_Strict):
         for rule in rules:
             if category and not rule.id.startswith(category + "."):
                 raise ValueError(f"rule id {rule.id!r} must start with {category + '.'!r}")
+        shared = info.data.get("sentence_exceptions") or []
+        if shared:
+            rules = [r.model_copy(update={"sentence_exceptions": [*shared, *r.sentence_exceptions]}) for r in rules]
         return rules
 
 

@@ -397,3 +397,33 @@ def test_a_finding_names_its_pattern() -> None:
     rule = default_pack().rule(finding.rule_id)
     assert finding.evidence.pattern_name in rule.named_patterns
     assert rule.named_patterns[finding.evidence.pattern_name] == finding.evidence.pattern
+
+
+def test_a_category_wide_sentence_exception_applies_to_every_rule(pack_dir: Path) -> None:
+    # LanguageTool-style rule-group antipattern: written once, every rule of the file gets it.
+    path = pack_dir / TARGET_FILE
+    data = _load(path)
+    data["sentence_exceptions"] = ["zyxwv"]
+    _dump(path, data)
+    pack = load_pack(pack_dir)
+    category = data["category"]
+    rules = pack.categories[category].rules
+    assert rules and all(r.sentence_exceptions[0] == "zyxwv" for r in rules)
+    own = {r["id"]: r.get("sentence_exceptions", []) for r in data["rules"]}
+    assert all(r.sentence_exceptions[1:] == own[r.id] for r in rules)
+
+
+def test_a_category_wide_sentence_exception_drops_the_match(pack_dir: Path) -> None:
+    from checker.pipeline import Checker, rules_checker
+
+    # candidacy.yaml's shared exception: support offered to everyone is not candidacy.
+    text = "All patients, whatever their stage of MS, can get rehabilitation and nursing support from us."
+    rules = default_pack().categories["candidacy"].rules
+    assert all("$support_services" in r.sentence_exceptions for r in rules)
+    assert not [f for f in rules_checker().check(text).findings if f.category == "candidacy"]
+    path = pack_dir / "candidacy.yaml"
+    data = _load(path)
+    del data["sentence_exceptions"]
+    _dump(path, data)
+    without = Checker(load_pack(pack_dir), judge=None)
+    assert [f.rule_id for f in without.check(text).findings if f.category == "candidacy"]
