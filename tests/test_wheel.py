@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
-import time
 import venv
 import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
+from serving import free_port, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the build reads; anything else the installed package needs would be missing.
@@ -102,40 +101,18 @@ def test_rules_lists_the_pack(installed):
     assert "stemcheck-core" in out and "cure-claim.cures-disease" in out
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_api_serves_health_and_page(installed):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(installed["bin"] / "python"), "-m", "api", "--host", "127.0.0.1", "--port", str(port),
                              "--workers", "1"], cwd=installed["cwd"], env=installed["env"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, f"server exited ({proc.returncode}): {proc.stdout.read()[-3000:]}"
-            try:
-                health = httpx.get(base + "/healthz", timeout=1)
-                if health.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not become healthy within 90 s"
-            time.sleep(0.2)
+        wait_until_healthy(proc, port, 90)
         page = httpx.get(base + "/", timeout=10)
         assert page.status_code == 200 and "<html" in page.text.lower()
         assert httpx.get(base + "/static/app.js", timeout=10).status_code == 200
         checked = httpx.post(base + "/v1/check", json={"text": "Our stem cells cure MS."}, timeout=60)
         assert checked.status_code == 200 and checked.json()["findings"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+        stop(proc)

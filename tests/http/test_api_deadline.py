@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from serving import free_port, stop, wait_until_healthy
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -176,38 +177,20 @@ def test_a_worker_is_replaced_after_its_task_limit():
 # --- a real server -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_server(**env_extra: str) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, STEMCHECK_RATE_LIMIT_PER_MINUTE="0", STEMCHECK_JUDGE="off", **env_extra)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(
         [sys.executable, "-m", "api", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode(errors="replace")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("server did not start")
+    wait_until_healthy(proc, port, 90)
+    return proc, port
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    stop(proc, grace=0)
 
 
 def _post(port: int, body: dict, timeout: float = 60) -> tuple[int, dict]:

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from serving import free_port, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update({"STEMCHECK_JUDGE": "off", "STEMCHECK_RATE_LIMIT_PER_MINUTE": "0", "STEMCHECK_MAX_BODY_BYTES": "50000"})
@@ -35,27 +28,10 @@ def server():
     base = f"http://127.0.0.1:{port}"
     try:
         first_line = proc.stdout.readline()
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early ({proc.returncode}): {first_line}{proc.stdout.read()}")
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not become healthy within 60 s")
-            time.sleep(0.1)
+        wait_until_healthy(proc, port, 60)
         yield base, port, first_line
     finally:
-        proc.terminate()  # stop by PID
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+        stop(proc)  # SIGTERM by PID
 
 
 def test_prints_its_address(server):
