@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from bisect import bisect_right
 from collections.abc import Sequence
 
 from checker import __version__
@@ -18,7 +17,7 @@ from checker.documents import DocumentError, check_documents
 from checker.pipeline import Checker
 from checker.input.files import Document
 from checker.models import Finding, Report
-from checker.text.offsets import utf16_offsets
+from checker.text.offsets import Parts, utf16_offsets
 from checker.findings.report import build_report
 
 from .errors import ApiError
@@ -134,13 +133,11 @@ class CheckService:
             if not report.findings:
                 continue
             block_id = key[1] if key[0] == "b" else None
-            offsets = [0]
-            for seg in group:
-                offsets.append(offsets[-1] + len(seg.text))
+            parts = Parts.of(s.text for s in group)
             for f in report.findings:
                 fields = dict(f.__dict__)
                 fields["block"] = block_id
-                fields["pieces"] = _pieces(f.start, f.end, group, offsets)
+                fields["pieces"] = _pieces(f.start, f.end, group, parts)
                 findings.append(SegmentFinding.model_construct(**fields))
             blocks.append(BlockResult(block=block_id, segment_ids=[s.id for s in group], summary=report.summary))
         overall = build_report(
@@ -221,18 +218,10 @@ def _with_input(cls, report: Report, kind: str, text: str | None):
     return cls.model_construct(**fields, input=kind, text=text)
 
 
-def _pieces(start: int, end: int, group: list[Segment], offsets: list[int]) -> list[Piece]:
-    """Split the block span [start, end) into one piece per segment it covers."""
+def _pieces(start: int, end: int, group: list[Segment], parts: Parts) -> list[Piece]:
+    """The block span [start, end) as one piece per segment it covers."""
     pieces: list[Piece] = []
-    k = max(0, bisect_right(offsets, start) - 1)
-    n = len(group)
-    while k < n and offsets[k] < end:
-        seg_start = offsets[k]
-        a = max(start, seg_start) - seg_start
-        b = min(end, offsets[k + 1]) - seg_start
-        if b > a:
-            text = group[k].text
-            ua, ub = utf16_offsets(text, (a, b))
-            pieces.append(Piece(segment_id=group[k].id, start_utf16=ua, end_utf16=ub, start=a, end=b))
-        k += 1
+    for k, a, b in parts.split(start, end):
+        ua, ub = utf16_offsets(group[k].text, (a, b))
+        pieces.append(Piece(segment_id=group[k].id, start_utf16=ua, end_utf16=ub, start=a, end=b))
     return pieces

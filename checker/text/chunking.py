@@ -1,6 +1,8 @@
 """Cut long texts into pieces spaCy can take, at paragraph or sentence breaks.
 
-Each piece keeps its offset in the original text, so findings map back exactly.
+The pieces are consecutive (their texts joined give the original back) and each keeps
+its offset in the original, taken from the shared ``Parts`` map, so findings map back
+exactly.
 A claim is a sentence, so cutting between paragraphs loses nothing.
 """
 
@@ -8,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from checker.text.offsets import Parts
 
 CHUNK_CHARS = 100_000
 _BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"[.!?]\s+"), re.compile(r"\s+"))
@@ -34,11 +38,9 @@ def _cut_point(text: str, start: int, limit: int) -> int:
 def split_chunks(text: str, limit: int = CHUNK_CHARS) -> list[Chunk]:
     if not text:
         return []
-    chunks: list[Chunk] = []
-    pos = 0
-    while len(text) - pos > limit:
-        cut = _cut_point(text, pos, limit)
-        chunks.append(Chunk(pos, text[pos:cut]))
-        pos = cut
-    chunks.append(Chunk(pos, text[pos:]))
-    return chunks
+    cuts = [0]
+    while len(text) - cuts[-1] > limit:
+        cuts.append(_cut_point(text, cuts[-1], limit))
+    cuts.append(len(text))
+    parts = Parts(b - a for a, b in zip(cuts, cuts[1:]))
+    return [Chunk(parts.offset(k), text[a:b]) for k, (a, b) in enumerate(zip(cuts, cuts[1:]))]

@@ -1,6 +1,7 @@
 """Offsets: the map from a derived text back to its source (SpanMap, shared by
-normalisation and HTML extraction), and conversions between Python code-point offsets and
-UTF-16 code-unit offsets.
+normalisation and HTML extraction), the map between a text and the consecutive parts it is
+made of (Parts, shared by chunking and the batch API's segments), and conversions between
+Python code-point offsets and UTF-16 code-unit offsets.
 
 Python strings index by code point, while JavaScript/JSON clients index by
 UTF-16 code unit; the two differ by one for every astral (> U+FFFF)
@@ -13,10 +14,10 @@ beyond one list comprehension), and keeps the caller's order for free.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
-__all__ = ["SpanMap", "utf16_len", "utf16_offsets", "utf16_to_codepoint"]
+__all__ = ["Parts", "SpanMap", "utf16_len", "utf16_offsets", "utf16_to_codepoint"]
 
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
@@ -48,6 +49,49 @@ class SpanMap:
             pos = self.starts[start] if start < n else self.end
             return pos, pos
         return self.starts[start], self.ends[end - 1]
+
+
+class Parts:
+    """A whole text made of consecutive parts (chunks cut from a long text, a page's text
+    nodes joined into one block): part ``k`` covers ``[starts[k], starts[k + 1])`` of the
+    whole, with ``starts[0] == 0`` and ``starts[-1]`` the whole's length."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, lengths: Iterable[int]) -> None:
+        starts = [0]
+        for n in lengths:
+            if n < 0:
+                raise ValueError(f"a part cannot have length {n}")
+            starts.append(starts[-1] + n)
+        self.starts = starts
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Parts:
+        return cls(len(t) for t in texts)
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def offset(self, k: int) -> int:
+        """Where part ``k`` starts in the whole."""
+        return self.starts[k]
+
+    def split(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """The whole's span ``[start, end)`` cut at part boundaries: ``(k, a, b)`` for each
+        part it covers, ``[a, b)`` in that part's own offsets; empty pieces are left out."""
+        starts = self.starts
+        if not 0 <= start <= end <= starts[-1]:
+            raise ValueError(f"span [{start}, {end}) out of range for a text of length {starts[-1]}")
+        pieces: list[tuple[int, int, int]] = []
+        k = max(0, bisect_right(starts, start) - 1)
+        while k < len(starts) - 1 and starts[k] < end:
+            a = max(start, starts[k]) - starts[k]
+            b = min(end, starts[k + 1]) - starts[k]
+            if b > a:
+                pieces.append((k, a, b))
+            k += 1
+        return pieces
 
 
 def _astral_positions(text: str) -> list[int]:

@@ -84,3 +84,38 @@ def test_html_extraction_maps_through_it(parts: list[str]) -> None:
     for i in range(len(ex.text) + 1):
         for j in range(i, len(ex.text) + 1):
             assert ex.to_source(i, j) == m.to_source(i, j)
+
+
+# --- Parts: a text and the consecutive parts it is made of (chunks, batch segments) ---
+
+from checker.text.chunking import split_chunks  # noqa: E402
+from checker.text.offsets import Parts  # noqa: E402
+
+
+@given(st.lists(st.text(max_size=8), max_size=12), st.data())
+def test_a_span_split_at_part_boundaries_gives_back_the_same_text(texts: list[str], data) -> None:
+    whole = "".join(texts)
+    parts = Parts.of(texts)
+    start = data.draw(st.integers(0, len(whole)))
+    end = data.draw(st.integers(start, len(whole)))
+    pieces = parts.split(start, end)
+    assert "".join(texts[k][a:b] for k, a, b in pieces) == whole[start:end]
+    assert all(b > a for _, a, b in pieces)  # no empty pieces
+    assert [k for k, _, _ in pieces] == sorted({k for k, _, _ in pieces})  # each part once, in order
+    for k, a, b in pieces:
+        assert whole[parts.offset(k) + a : parts.offset(k) + b] == texts[k][a:b]
+
+
+def test_a_span_outside_the_whole_is_refused() -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        Parts.of(["ab", "cd"]).split(3, 5)
+
+
+@settings(max_examples=60)
+@given(st.text(alphabet="ab .\n", max_size=300), st.integers(5, 60))
+def test_chunks_are_consecutive_parts_of_the_text(text: str, limit: int) -> None:
+    chunks = split_chunks(text, limit)
+    assert "".join(c.text for c in chunks) == text
+    parts = Parts.of(c.text for c in chunks)
+    assert [c.offset for c in chunks] == [parts.offset(k) for k in range(len(parts))]
+    assert all(len(c.text) <= limit for c in chunks)
