@@ -355,21 +355,107 @@ class _VisibleText:
             self.space(off + n, off + n + 1)
 
 
+class _OpenElements:
+    """Tree building: the stack of open elements, with the end tags browsers imply and
+    the depth limit, and the visibility state (mode, inside SVG, preformatted) of the
+    innermost one. Knows nothing of text or offsets."""
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        # open elements: (tag, mode, in_svg, pre); state of the top cached below
+        self.stack: list[tuple[str, int, bool, bool]] = []
+        self.open: dict[str, int] = {}
+        self.mode = _VISIBLE
+        self.in_svg = False
+        self.pre = False
+
+    def top(self) -> str | None:
+        return self.stack[-1][0] if self.stack else None
+
+    def push(self, tag: str, mode: int, in_svg: bool, pre: bool, off: int) -> None:
+        if len(self.stack) >= self.max_depth:
+            raise HtmlInputError(
+                f"HTML nesting too deep: more than {self.max_depth} elements open at once "
+                f"(at <{tag}>, offset {off})"
+            )
+        self.stack.append((tag, mode, in_svg, pre))
+        self.open[tag] = self.open.get(tag, 0) + 1
+        self.mode, self.in_svg, self.pre = mode, in_svg, pre
+
+    def pop_to(self, idx: int) -> bool:
+        """Close the element at stack index idx and everything inside it; True if a block closed."""
+        stack = self.stack
+        block = False
+        for tag, _mode, _svg, _pre in stack[idx:]:
+            self.open[tag] -= 1
+            block = block or tag in _BLOCK
+        del stack[idx:]
+        if stack:
+            _tag, self.mode, self.in_svg, self.pre = stack[-1]
+        else:
+            self.mode, self.in_svg, self.pre = _VISIBLE, False, False
+        return block
+
+    def close_in_scope(self, names: tuple[str, ...], barrier: frozenset[str]) -> None:
+        if not any(self.open.get(name) for name in names):
+            return
+        stack = self.stack
+        for idx in range(len(stack) - 1, -1, -1):
+            tag = stack[idx][0]
+            if tag in names:
+                self.pop_to(idx)
+                return
+            if tag in barrier:
+                return
+
+    def implied_end(self, tag: str) -> None:
+        # The end tags browsers imply; without them unclosed <p>/<li>/<td> would
+        # nest ever deeper on ordinary pages.
+        if tag in _CLOSES_P:
+            self.close_in_scope(("p",), _SCOPE)
+        if tag == "li":
+            self.close_in_scope(("li",), _LI_SCOPE)
+        elif tag == "dd" or tag == "dt":
+            self.close_in_scope(("dd", "dt"), _DD_SCOPE)
+        elif tag == "td" or tag == "th":
+            self.close_in_scope(("td", "th"), _CELL_SCOPE)
+        elif tag == "tr":
+            self.close_in_scope(("tr",), _ROW_SCOPE)
+        elif tag in ("tbody", "thead", "tfoot"):
+            self.close_in_scope(("tbody", "thead", "tfoot"), _SECTION_SCOPE)
+        elif tag == "option":
+            self.close_in_scope(("option",), _OPTION_SCOPE)
+        elif tag == "optgroup":
+            self.close_in_scope(("option",), _OPTION_SCOPE)
+            self.close_in_scope(("optgroup",), _OPTGROUP_SCOPE)
+        elif tag in _HEADINGS:
+            if self.stack and self.stack[-1][0] in _HEADINGS:
+                self.pop_to(len(self.stack) - 1)
+        elif tag == "a":
+            self.close_in_scope(("a",), _SCOPE)
+        elif tag == "button":
+            self.close_in_scope(("button",), _SCOPE - {"button"})
+
+    def close_head(self) -> None:
+        if self.open.get("head"):
+            for idx in range(len(self.stack) - 1, -1, -1):
+                if self.stack[idx][0] == "head":
+                    self.pop_to(idx)
+                    return
+
+
 class _Extractor(HTMLParser):
+    """Parsing and its recovery (HTMLParser driven as browsers read markup), references
+    decoded, and each piece of text sent to the output if the open elements show it."""
+
     def __init__(self, html: str, max_depth: int) -> None:
         super().__init__(convert_charrefs=False)
         self._html = html
-        self._max_depth = max_depth
         self._line_starts = _line_starts(html)
         self._fed = 0  # how much of html has been given to the parser
         # output
         self._out = _VisibleText(html)
-        # open elements: (tag, mode, in_svg, pre); state of the top cached below
-        self._stack: list[tuple[str, int, bool, bool]] = []
-        self._open: dict[str, int] = {}
-        self._mode = _VISIBLE
-        self._in_svg = False
-        self._pre = False
+        self._tree = _OpenElements(max_depth)
         self._body_started = False  # set by body tags; emitted text (self._out.n) also counts
         # characters of html up to here were already emitted by us (see handle_data)
         self._skip_until = 0
@@ -561,32 +647,32 @@ class _Extractor(HTMLParser):
     # --- elements -------------------------------------------------------------
 
     def _start(self, tag: str, attrs: list[tuple[str, str | None]], off: int, closed: bool) -> None:
-        stack = self._stack
-        if stack and stack[-1][0] in _RAWTEXT and not self._in_svg:
+        stack = self._tree.stack
+        if stack and stack[-1][0] in _RAWTEXT and not self._tree.in_svg:
             return  # markup inside <title>, <textarea>, <noscript>... is text to a browser
         if tag == "html":
             return
         if tag == "body":
-            self._close_head()
+            self._tree.close_head()
             self._body_started = True
             self._break(off, 2)
             return
         if tag == "head":
             # A second or late <head> is ignored by browsers; obeying it would hide the page.
-            if not (self._body_started or self._out.n) and not self._open.get("head"):
-                self._push("head", _HIDDEN, False, False, off)
+            if not (self._body_started or self._out.n) and not self._tree.open.get("head"):
+                self._tree.push("head", _HIDDEN, False, False, off)
             return
-        in_svg = self._in_svg
+        in_svg = self._tree.in_svg
         if in_svg and tag in _SVG_BREAKOUT:
-            while self._in_svg:
-                self._pop_to(len(stack) - 1)
+            while self._tree.in_svg:
+                self._tree.pop_to(len(stack) - 1)
             in_svg = False
         if not in_svg:
             if tag not in _HEAD_TAGS:
-                if self._stack and self._stack[-1][0] == "head":
-                    self._close_head()
+                if self._tree.top() == "head":
+                    self._tree.close_head()
                 self._body_started = True
-            self._implied_end(tag)
+            self._tree.implied_end(tag)
             if tag in _VOID:
                 if tag == "br":
                     self._break(off, 1)
@@ -597,8 +683,8 @@ class _Extractor(HTMLParser):
             self._break(off, 2)
         if closed:
             return
-        mode = self._mode
-        pre = self._pre
+        mode = self._tree.mode
+        pre = self._tree.pre
         child_svg = in_svg
         if in_svg:
             if tag == "foreignobject":
@@ -620,93 +706,22 @@ class _Extractor(HTMLParser):
                 pre = True
         if mode != _HIDDEN and attrs and _is_hidden(attrs):
             mode = _HIDDEN
-        self._push(tag, mode, child_svg, pre, off)
-
-    def _push(self, tag: str, mode: int, in_svg: bool, pre: bool, off: int) -> None:
-        if len(self._stack) >= self._max_depth:
-            raise HtmlInputError(
-                f"HTML nesting too deep: more than {self._max_depth} elements open at once "
-                f"(at <{tag}>, offset {off})"
-            )
-        self._stack.append((tag, mode, in_svg, pre))
-        self._open[tag] = self._open.get(tag, 0) + 1
-        self._mode, self._in_svg, self._pre = mode, in_svg, pre
-
-    def _pop_to(self, idx: int) -> bool:
-        """Close the element at stack index idx and everything inside it; True if a block closed."""
-        stack = self._stack
-        block = False
-        for tag, _mode, _svg, _pre in stack[idx:]:
-            self._open[tag] -= 1
-            block = block or tag in _BLOCK
-        del stack[idx:]
-        if stack:
-            _tag, self._mode, self._in_svg, self._pre = stack[-1]
-        else:
-            self._mode, self._in_svg, self._pre = _VISIBLE, False, False
-        return block
-
-    def _close_in_scope(self, names: tuple[str, ...], barrier: frozenset[str]) -> None:
-        if not any(self._open.get(name) for name in names):
-            return
-        stack = self._stack
-        for idx in range(len(stack) - 1, -1, -1):
-            tag = stack[idx][0]
-            if tag in names:
-                self._pop_to(idx)
-                return
-            if tag in barrier:
-                return
-
-    def _implied_end(self, tag: str) -> None:
-        # The end tags browsers imply; without them unclosed <p>/<li>/<td> would
-        # nest ever deeper on ordinary pages.
-        if tag in _CLOSES_P:
-            self._close_in_scope(("p",), _SCOPE)
-        if tag == "li":
-            self._close_in_scope(("li",), _LI_SCOPE)
-        elif tag == "dd" or tag == "dt":
-            self._close_in_scope(("dd", "dt"), _DD_SCOPE)
-        elif tag == "td" or tag == "th":
-            self._close_in_scope(("td", "th"), _CELL_SCOPE)
-        elif tag == "tr":
-            self._close_in_scope(("tr",), _ROW_SCOPE)
-        elif tag in ("tbody", "thead", "tfoot"):
-            self._close_in_scope(("tbody", "thead", "tfoot"), _SECTION_SCOPE)
-        elif tag == "option":
-            self._close_in_scope(("option",), _OPTION_SCOPE)
-        elif tag == "optgroup":
-            self._close_in_scope(("option",), _OPTION_SCOPE)
-            self._close_in_scope(("optgroup",), _OPTGROUP_SCOPE)
-        elif tag in _HEADINGS:
-            if self._stack and self._stack[-1][0] in _HEADINGS:
-                self._pop_to(len(self._stack) - 1)
-        elif tag == "a":
-            self._close_in_scope(("a",), _SCOPE)
-        elif tag == "button":
-            self._close_in_scope(("button",), _SCOPE - {"button"})
-
-    def _close_head(self) -> None:
-        if self._open.get("head"):
-            for idx in range(len(self._stack) - 1, -1, -1):
-                if self._stack[idx][0] == "head":
-                    self._pop_to(idx)
-                    return
+        self._tree.push(tag, mode, child_svg, pre, off)
 
     def _end(self, tag: str, off: int) -> None:
-        stack = self._stack
-        if stack and stack[-1][0] in _RAWTEXT and stack[-1][0] != tag and not self._in_svg:
+        stack = self._tree.stack
+        if stack and stack[-1][0] in _RAWTEXT and stack[-1][0] != tag and not self._tree.in_svg:
             return  # only its own end tag closes a raw-text element
-        if tag == "br" and not self._in_svg:  # browsers treat </br> as <br>
+        if tag == "br" and not self._tree.in_svg:  # browsers treat </br> as <br>
             self._break(off, 1)
             return
         if tag == "html" or tag == "body":
             return
         block = tag in _BLOCK
-        if self._open.get(tag):
+        if self._tree.open.get(tag):
             for idx in range(len(stack) - 1, -1, -1):
                 if stack[idx][0] == tag:
-                    block = self._pop_to(idx) or block
+                    block = self._tree.pop_to(idx) or block
                     break
         if block:
             self._break(off, 2)
@@ -715,25 +730,25 @@ class _Extractor(HTMLParser):
 
     def _break(self, pos: int, level: int) -> None:
         """Level 1 (<br>) adds a line break; level 2 (block edge) ensures a paragraph break."""
-        if self._mode != _HIDDEN:
+        if self._tree.mode != _HIDDEN:
             self._out.line_break(pos, level)
 
     def _can_show(self, text: str) -> bool:
-        if self._mode == _VISIBLE:
+        if self._tree.mode == _VISIBLE:
             return True
         # Non-blank text directly in <head> starts the body, as in browsers.
-        if self._stack and self._stack[-1][0] == "head" and text.strip(" \t\n\r\f"):
-            self._close_head()
+        if self._tree.top() == "head" and text.strip(" \t\n\r\f"):
+            self._tree.close_head()
             self._body_started = True
-            return self._mode == _VISIBLE
+            return self._tree.mode == _VISIBLE
         return False
 
     def _text(self, data: str, off: int) -> None:
         """Emit raw text found at html[off:off+len(data)]."""
-        if not data or (self._mode != _VISIBLE and not self._can_show(data)):
+        if not data or (self._tree.mode != _VISIBLE and not self._can_show(data)):
             return
         out = self._out
-        if not self._pre and not data.strip(" \t\n\r\f"):
+        if not self._tree.pre and not data.strip(" \t\n\r\f"):
             out.space(off, off + 1)  # fast path: indentation between tags
             return
         pos = 0
@@ -744,7 +759,7 @@ class _Extractor(HTMLParser):
             first = data[a]
             if first in _DROP:
                 pass
-            elif self._pre and ("\n" in m.group() or "\r" in m.group()):
+            elif self._tree.pre and ("\n" in m.group() or "\r" in m.group()):
                 for lb in _LINE_BREAK.finditer(data, a, b):
                     out.newline(off + lb.start(), off + lb.end())
             else:
@@ -760,7 +775,7 @@ class _Extractor(HTMLParser):
         out = self._out
         for ch in value:
             if ch in _WS:
-                if self._pre and ch in "\n\r":
+                if self._tree.pre and ch in "\n\r":
                     out.newline(start, end)
                 else:
                     out.space(start, end)
