@@ -134,10 +134,12 @@ def extract_html(html: str, *, max_depth: int = 512) -> ExtractedHtml:
 
 # --- element classes -------------------------------------------------------
 
-# Never rendered: their content is skipped whatever it contains.
+# Never rendered, or not copy: their content is skipped whatever it contains. <nav> is
+# shown by browsers, but a menu's link labels ("Home", "Book now") are not the page's
+# claims, and read as sentences they are false alarms (readers' modes drop menus too).
 _SKIP = frozenset(
     "script style noscript template head title iframe noembed noframes datalist rp "
-    "audio video canvas".split()
+    "audio video canvas nav".split()
 )
 # Tags that may appear in <head>; any other start tag means the body has begun.
 _HEAD_TAGS = frozenset("title meta link style script noscript base template basefont bgsound".split())

@@ -10,6 +10,10 @@ arrays with numpy instead of a Python loop over tokens, and adds line breaks:
 a blank line always ends a sentence, and so does a line break that is not a
 hard wrap inside a sentence (headings and list items have no full stop).
 tests/test_nlp.py checks it against spaCy's Sentencizer.
+
+Markup pasted as plain text: a bare tag such as ``<p>`` or ``</p>`` is a token of its
+own wherever it stands, so "cures multiple sclerosis.</p>" still ends in the words and
+the full stop the rules look for.
 """
 
 from __future__ import annotations
@@ -23,12 +27,17 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 # Texts are cut into pieces this long before spaCy sees them (see chunking),
 # so the limit here only guards against accidental misuse.
 MAX_DOC_CHARS = 2_000_000
 _STOPS = numpy.array(sorted(get_string_id(c) for c in Sentencizer.default_punct_chars), dtype=numpy.uint64)
 _SHORT_LINE = 60  # a line shorter than this is a heading or list item
+# A tag with no attributes (attributes hold spaces, and spaces split tokens anyway).
+_BARE_TAG = r"</?[A-Za-z][A-Za-z0-9]*/?>"
+# Inside a run with no space ("sclerosis.</p><br/>Book"), a stop right before a tag.
+_STOP_BEFORE_TAG = r"[.!?](?=" + _BARE_TAG + ")"
 
 
 def sentence_starts(doc: Doc) -> numpy.ndarray:
@@ -82,6 +91,11 @@ def sentences(doc: Doc) -> Doc:
 
 def build_nlp() -> Language:
     nlp = spacy.blank("en")
+    # First in each list, so that "<p>" is one token rather than "<", "p", ">".
+    defaults = nlp.Defaults
+    nlp.tokenizer.prefix_search = compile_prefix_regex([_BARE_TAG, *defaults.prefixes]).search
+    nlp.tokenizer.suffix_search = compile_suffix_regex([_BARE_TAG, *defaults.suffixes]).search
+    nlp.tokenizer.infix_finditer = compile_infix_regex([_BARE_TAG, _STOP_BEFORE_TAG, *defaults.infixes]).finditer
     nlp.add_pipe("sentences")
     nlp.max_length = MAX_DOC_CHARS
     return nlp

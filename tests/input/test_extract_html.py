@@ -137,6 +137,18 @@ def test_script_style_head_comment_ignored():
     assert_map_ok(ex)
 
 
+def test_navigation_menus_are_not_checked():
+    # A menu's link labels are not the page's copy ("Book now" is a button, not urgency).
+    html = (
+        "<header><nav><a href='/'>Home</a> <a href='/book'>Book now</a></nav>"
+        "<p>Our clinic</p></header><main><p>Stem cells cure MS.</p></main>"
+        "<footer><nav><ul><li><a href='/t'>Treatments</a></li></ul></nav>Call us</footer>"
+    )
+    ex = extract_html(html)
+    assert ex.text == "Our clinic\n\nStem cells cure MS.\n\nCall us"
+    assert_map_ok(ex)
+
+
 def test_hidden_attributes_and_inline_styles():
     html = (
         "<div>A</div><div hidden>h1</div><div hidden=''>h2</div><span aria-hidden='true'>h3</span>"

@@ -36,3 +36,13 @@ def test_hard_wrapped_sentence_stays_whole() -> None:
     line = "Our clinic has offered regenerative treatments to many patients over the years and"
     doc = get_nlp()(line + "\nwe are proud of the results.")
     assert len(list(doc.sents)) == 1
+
+
+def test_a_bare_tag_pasted_as_text_is_a_token_of_its_own() -> None:
+    doc = get_nlp()("<p>Our stem cells cure multiple sclerosis.</p><br/>Book today")
+    assert [t.text for t in doc][:2] == ["<p>", "Our"]
+    assert ["sclerosis", ".", "</p>", "<br/>", "Book"] == [t.text for t in doc][6:11]
+
+
+def test_angle_brackets_that_are_not_tags_are_left_alone() -> None:
+    assert [t.text for t in get_nlp()("I <3 you; a<b and c>d")] == ["I", "<3", "you", ";", "a", "<", "b", "and", "c", ">", "d"]
