@@ -31,7 +31,9 @@ def build_catalogue(checker: Checker, settings: Settings) -> Catalogue:
     rules = RulesResponse(
         rule_pack=pack.info,
         categories=[
-            CategoryOut(name=name, caution=m.caution, title=m.title, summary=m.summary)
+            CategoryOut(
+                name=name, caution=m.caution, title=m.title, summary=m.summary, plain=m.plain, questions=m.questions
+            )
             for name, m in pack.meta.categories.items()
         ],
         rules=[_rule_summary(pack, r) for r in pack.rules],

@@ -303,6 +303,8 @@ class CategoryOut(BaseModel):
     caution: str
     title: str
     summary: str
+    plain: str = Field(description="What text of this kind does, in plain words.")
+    questions: list[str] = Field(description="Questions to ask a clinic whose text makes this kind of claim.")
 
 
 class RuleSummary(BaseModel):

@@ -163,6 +163,10 @@ class CategoryMeta(_Strict):
     caution: str = Field(pattern=r"^C([1-9]|10)$")
     title: str
     summary: str
+    # For people who are not specialists: what the flagged text does, in a few words.
+    plain: str = Field(min_length=10, max_length=100)
+    # What to ask the clinic when its text makes this kind of claim (the web page lists them).
+    questions: list[str] = Field(min_length=1)
     judge: JudgeText
 
 
