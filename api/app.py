@@ -100,6 +100,10 @@ def create_app(settings: Settings | None = None, *, checker_factory: Callable[[]
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN; site.py serves /docs
+        # from this package instead.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "check", "description": "Check text, HTML or a page's text nodes."},
             {"name": "rules", "description": "The rule pack: categories, rules, examples, sources."},

@@ -211,7 +211,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: ("malformed_json", "The request body is not valid JSON: Expecting value at line 1 column 10."),
         404: ("rule_not_found", "No rule 'cure-claim.nope'. GET /v1/rules lists them."),
         405: ("method_not_allowed", "Method not allowed here; use POST."),
-        413: ("body_too_large", "The request body is larger than the limit of 1,000,000 bytes."),
+        413: ("body_too_large", "The request body is larger than the limit of 2,000,000 bytes."),
         415: ("unsupported_media_type", "Send the body as JSON with Content-Type: application/json."),
         422: ("validation_error", "Invalid request: body: give exactly one of 'text' or 'html'"),
         429: ("rate_limited", "Too many requests; retry after 2 seconds."),

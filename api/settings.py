@@ -9,7 +9,7 @@ Variable                           Default      Meaning
 STEMCHECK_HOST                     127.0.0.1    Address ``python -m api`` binds to.
 STEMCHECK_PORT                     8000         Port ``python -m api`` binds to.
 STEMCHECK_WORKERS                  1            Uvicorn worker processes (``python -m api``).
-STEMCHECK_MAX_BODY_BYTES           1000000      Largest request body accepted (413 above).
+STEMCHECK_MAX_BODY_BYTES           2000000      Largest request body accepted (413 above).
 STEMCHECK_MAX_SEGMENTS             5000         Most segments in one batch request (413 above).
 STEMCHECK_MAX_DOCUMENTS            100          Most documents in one batch request (413 above).
 STEMCHECK_RATE_LIMIT_PER_MINUTE    120          Sustained requests per client IP and minute
@@ -123,7 +123,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = 2_000_000  # a 1 MB paste, JSON-escaped, fits
     max_segments: int = 5000
     max_documents: int = 100
     rate_limit_per_minute: int = 120

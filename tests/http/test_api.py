@@ -323,7 +323,7 @@ def test_info(client):
     assert data["checker_version"] == __import__("checker").__version__
     assert data["rule_pack"] == pack.info.model_dump()
     assert data["limits"] == {
-        "max_body_bytes": 1_000_000, "max_segments": 5000, "max_documents": 100,
+        "max_body_bytes": 2_000_000, "max_segments": 5000, "max_documents": 100,
         "rate_limit_per_minute": 0, "rate_burst": 30, "check_timeout_s": 10.0,
     }
     assert data["severities"] == ["low", "medium", "high", "critical"]
@@ -503,7 +503,7 @@ def test_log_text_opt_in(caplog):
 def test_settings_defaults():
     s = Settings.from_env({})
     assert (s.host, s.port, s.workers) == ("127.0.0.1", 8000, 1)
-    assert (s.max_body_bytes, s.max_segments, s.max_documents) == (1_000_000, 5000, 100)
+    assert (s.max_body_bytes, s.max_segments, s.max_documents) == (2_000_000, 5000, 100)
     assert (s.rate_limit_per_minute, s.rate_burst) == (120, 30)
     assert s.cors_origins == ("*",) and s.log_text is False and s.access_log is False
 

@@ -1,0 +1,12 @@
+// Starts Swagger UI on this server's OpenAPI description (no inline script, no CDN).
+"use strict";
+window.addEventListener("DOMContentLoaded", function () {
+  window.ui = SwaggerUIBundle({
+    url: "/openapi.json",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    layout: "BaseLayout",
+    presets: [SwaggerUIBundle.presets.apis],
+    validatorUrl: null,
+  });
+});
