@@ -268,3 +268,29 @@ def test_screenshots_at_desktop_and_phone_width(browser, server_url) -> None:
         pg.screenshot(path=str(path), full_page=viewport[0] > 600)
         assert path.stat().st_size > 10_000
         context.close()
+
+
+def test_no_accessibility_violations(page) -> None:
+    # axe-core (as shipped in axe-playwright-python) with the WCAG 2.1 A and AA rules, on the
+    # form, then on a result with an explanation open, at desktop and phone width.
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    axe = Axe()
+    problems = []
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(page.url)
+        results = [axe.run(page, options=options)]
+        page.click("[data-example=html]")
+        run_check(page)
+        page.locator("#findings details.finding summary").first.click()
+        page.locator("#highlighted mark").first.click()
+        page.wait_for_selector("#popover:not([hidden])")
+        results.append(axe.run(page, options=options))
+        for r in results:
+            problems += [
+                f"{width}px {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                for v in r.response["violations"]
+            ]
+    assert problems == []
