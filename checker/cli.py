@@ -40,6 +40,34 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--html", dest="force_html", action="store_true", help="treat every input as HTML")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
+    a = sub.add_parser(
+        "audit", help="check many pages into a folder of reports (files, folders, JSONL, WARC, URL lists)",
+        description="Check many pages into a folder of reports. INPUT: files, folders, .jsonl files "
+        "({id, url?, text|html} a line), .warc/.warc.gz files, or .txt/.urls files of URLs (fetched). "
+        "Run it again with the same --out to resume an interrupted audit. "
+        "Also: `stemcheck audit runs [--db DB]` lists the runs in a history database, and "
+        "`stemcheck audit diff RUN_A RUN_B [--db DB] [--json]` lists the claims added and removed "
+        "between two runs (a run id, a prefix of one, or an audit folder).",
+    )
+    a.add_argument("inputs", nargs="+", metavar="INPUT")
+    a.add_argument("--out", "-o", type=Path, help="the audit folder (made if missing)")
+    a.add_argument("--db", default=None,
+                   help="the history database: a SQLite file (default OUT/audit.sqlite; share one file "
+                   "between audits to compare them) or a postgresql:// URL")
+    a.add_argument("--json", action="store_true", help="audit diff: print JSON")
+    a.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    a.add_argument("--all", dest="include_all", action="store_true", help="also keep non-warning matches")
+    a.add_argument("--no-judge", action="store_true", help="the rules alone, without the learned judge")
+    a.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024, help="pages larger than this fail (default 5 MB)")
+    a.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="the progress bar (default: on a terminal only)")
+    a.add_argument("--store", type=Path, default=None,
+                   help="where fetched pages are kept (default OUT/store/); give an earlier audit's to reuse it")
+    a.add_argument("--from-store", action="store_true",
+                   help="fetch nothing: check the copies kept in the store, exactly the same bytes")
+    a.add_argument("--timeout", type=float, default=15.0, help="seconds per request when fetching (default 15)")
+    a.add_argument("--delay", type=float, default=1.0, help="seconds between requests to one host (default 1)")
+
     sub.add_parser("rules", help="list categories and rules")
 
     e = sub.add_parser("explain", help="show one rule with its examples and sources")
@@ -70,27 +98,113 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return _err("--max-bytes must be positive")
     if args.files.count("-") > 1:
         return _err("standard input ('-') can be given only once")
-    try:
-        docs = [read_document(f, max_bytes=args.max_bytes) for f in args.files]
-    except InputError as exc:
-        return _err(str(exc))
+    # Every file is tried: the good ones are reported, each bad one named, and the exit
+    # status is 2 if any was bad.
+    errors: list[str] = []
+    docs = []
+    for f in args.files:
+        try:
+            docs.append(read_document(f, max_bytes=args.max_bytes))
+        except InputError as exc:
+            errors.append(str(exc))
     if args.force_html:
         docs = [Document(d.source, d.text, True) for d in docs]
     from checker.documents import DocumentError, check_documents
     from checker.outputs import Result, render
+    from checker.pipeline import rules_checker
 
-    try:
-        from checker.pipeline import rules_checker
-
-        checker = rules_checker() if args.no_judge else None
-        checked = list(check_documents(docs, include_all=args.include_all, checker=checker))
-    except DocumentError as exc:
-        return _err(str(exc))
+    checker = rules_checker() if args.no_judge else None
+    checked = []
+    while docs:
+        try:
+            checked = list(check_documents(docs, include_all=args.include_all, checker=checker))
+            break
+        except DocumentError as exc:  # HTML the extractor refuses: leave that one out
+            errors.append(str(exc))
+            docs = [d for d in docs if d.source != exc.source]
+    for message in errors:
+        _err(message)
+    if not checked:
+        return EXIT_ERROR
     results = [Result(c.source, c.text, c.report) for c in checked]
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     out = render(args.format, results, color=color and args.format == "text")
     sys.stdout.write(out if out.endswith("\n") or not out else out + "\n")
+    if errors:
+        return EXIT_ERROR
     flagged = any(r.report.summary.warnings for r in results)
+    return EXIT_FLAGGED if flagged else EXIT_CLEAN
+
+
+def _cmd_audit_history(args: argparse.Namespace) -> int:
+    from checker.audit.history import HistoryError, connect, diff_runs, diff_text, list_runs, resolve_run
+
+    verb, refs = args.inputs[0], args.inputs[1:]
+    db = args.db
+    if db is None:  # a folder given as a run: its own database
+        folder = next((Path(r) for r in refs if (Path(r) / "run.json").is_file()), None)
+        if folder is None:
+            return _err(f"audit {verb}: give --db (the history database)")
+        db = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("db") or str(folder / "audit.sqlite")
+    try:
+        engine = connect(db)
+        if verb == "runs":
+            if refs:
+                return _err("audit runs takes no arguments besides --db")
+            for r in list_runs(engine):
+                print(f"{r['run_id']}  {r['started']}  {r['pages'] or 0:>6} pages  {r['flagged'] or 0:>6} flagged  "
+                      f"rule pack {r['rule_pack_version']} {r['rule_pack_hash'][:12]}  {r['folder'] or ''}")
+            return EXIT_CLEAN
+        if len(refs) != 2:
+            return _err("audit diff takes two runs: RUN_A RUN_B")
+        diff = diff_runs(engine, resolve_run(engine, refs[0]), resolve_run(engine, refs[1]))
+    except HistoryError as exc:
+        return _err(str(exc))
+    sys.stdout.write(json.dumps(diff, indent=2, ensure_ascii=False) + "\n" if args.json else diff_text(diff))
+    return EXIT_CLEAN
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    if args.inputs[0] in ("runs", "diff") and not Path(args.inputs[0]).exists():
+        return _cmd_audit_history(args)
+    if args.out is None:
+        return _err("audit: give --out DIR, the folder for the reports")
+    from checker.audit.history import HistoryError, connect, store_run
+    from checker.audit.page_check import AuditSettings
+    from checker.audit.reports import write_reports
+    from checker.audit.runner import AuditError, run_audit
+
+    if args.max_bytes <= 0:
+        return _err("--max-bytes must be positive")
+    from checker.audit.fetch import Fetcher, FetchSettings, Store
+
+    settings = AuditSettings(include_all=args.include_all, judge=not args.no_judge, max_bytes=args.max_bytes)
+    progress = {"auto": None, "always": True, "never": False}[args.progress]
+    if args.timeout <= 0 or args.delay < 0:
+        return _err("--timeout must be positive and --delay not negative")
+    fetcher = Fetcher(Store(args.store or args.out / "store"), FetchSettings(timeout_s=args.timeout, max_bytes=args.max_bytes,
+                                                               host_delay_s=args.delay), from_store=args.from_store)
+    try:
+        run = run_audit(args.inputs, args.out, settings, jobs=args.jobs, progress=progress, fetch=fetcher)
+    except AuditError as exc:
+        return _err(str(exc))
+    finally:
+        fetcher.close()
+    files = write_reports(args.out)
+    from checker.audit.runner import RUN_FILE, ordered_records
+
+    records = ordered_records(args.out)
+    db = args.db or str(args.out / "audit.sqlite")
+    try:
+        store_run(connect(db), run, records, folder=args.out.resolve())
+    except HistoryError as exc:
+        return _err(f"{exc} (the reports in {args.out} are written)")
+    run["db"] = db
+    (args.out / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
+    failed = sum(r["status"] != "ok" for r in records)
+    flagged = sum(bool(r["warnings"]) for r in records)
+    print(f"audit {run['run_id']}: {len(records)} pages, {flagged} with warnings, {failed} failed; "
+          f"reports in {args.out}/ ({', '.join(files)})", file=sys.stderr)
     return EXIT_FLAGGED if flagged else EXIT_CLEAN
 
 
@@ -240,6 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_CLEAN
         if args.command == "check":
             return _cmd_check(args)
+        if args.command == "audit":
+            return _cmd_audit(args)
         if args.command == "rules":
             return _cmd_rules()
         if args.command == "explain":

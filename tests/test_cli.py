@@ -237,10 +237,22 @@ def test_several_files_keep_their_order_and_exit_flagged_if_any_is(capsys) -> No
     assert code == EXIT_CLEAN
 
 
-def test_one_bad_file_among_good_ones_fails_the_whole_run(capsys, tmp_path) -> None:
+def test_bad_files_among_good_ones_are_named_and_the_good_ones_reported(capsys, tmp_path) -> None:
     missing = tmp_path / "missing.txt"
-    code, out, err = run(capsys, "check", CLINIC, missing)
-    assert_input_error(code, out, err, str(missing), "no such file")
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x00\x01PNG")
+    code, out, err = run(capsys, "check", "--format", "json", CLINIC, missing, HONEST, binary)
+    assert code == EXIT_ERROR
+    assert [r["source"] for r in json.loads(out)["results"]] == [str(CLINIC), str(HONEST)]
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and str(missing) in lines[0] and "no such file" in lines[0] and str(binary) in lines[1]
+    assert "Traceback" not in err
+
+
+def test_only_bad_files_give_no_report(capsys, tmp_path) -> None:
+    missing = tmp_path / "missing.txt"
+    code, out, err = run(capsys, "check", missing, missing)
+    assert code == EXIT_ERROR and out == "" and err.count("no such file") == 2
 
 
 def test_html_file_has_html_offsets(capsys) -> None:

@@ -1,0 +1,1 @@
+"""Alembic migrations of the audit history database (applied by history.connect)."""
