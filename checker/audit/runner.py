@@ -44,7 +44,7 @@ def versions(judge: bool) -> dict:
     }
 
 
-def _now() -> str:
+def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
@@ -68,7 +68,7 @@ def open_run(out: Path, inputs: list[str], settings: AuditSettings) -> dict:
             )
         run["resumed"] = run.get("resumed", 0) + 1
     else:
-        run = {"run_id": uuid.uuid4().hex[:12], "started": _now(), "inputs": inputs,
+        run = {"run_id": uuid.uuid4().hex[:12], "started": utc_now(), "inputs": inputs,
                "settings": settings.as_dict(), **current}
     _write_atomic(run_path, json.dumps(run, indent=2) + "\n")
     return run
@@ -200,7 +200,7 @@ def run_audit(
                 bar.close()
                 return run
     bar.close()
-    run["finished"] = _now()
+    run["finished"] = utc_now()
     _write_atomic(out / RUN_FILE, json.dumps(run, indent=2) + "\n")
     return run
 

@@ -73,9 +73,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(404, b"")
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that gave up (the slow page's timeout) is expected here
+
+
 @pytest.fixture()
 def web_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = _QuietServer(("127.0.0.1", 0), _Handler)
     server.hits = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
