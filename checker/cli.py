@@ -190,10 +190,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return _err(str(exc))
     finally:
         fetcher.close()
-    files = write_reports(args.out)
     from checker.audit.runner import RUN_FILE, ordered_records
 
     records = ordered_records(args.out)
+    files = write_reports(args.out, records)
     db = args.db or str(args.out / "audit.sqlite")
     try:
         store_run(connect(db), run, records, folder=args.out.resolve())

@@ -67,8 +67,17 @@ def connect(db: str | Path) -> sa.Engine:
     from alembic import command
     from alembic.config import Config
 
+    url = database_url(db)
+    if url.startswith("postgresql+psycopg://"):
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise HistoryError(
+                f"cannot use the history database {db}: PostgreSQL needs the psycopg driver "
+                "(pip install 'stemcheck[postgres]')"
+            ) from None
     try:
-        engine = sa.create_engine(database_url(db))
+        engine = sa.create_engine(url)
         with engine.begin() as conn:
             cfg = Config()
             cfg.set_main_option("script_location", str(files("checker.audit") / "migrations"))

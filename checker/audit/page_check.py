@@ -27,6 +27,7 @@ class AuditSettings:
 
 
 _CHECKERS: dict[bool, object] = {}
+_NO_NEIGHBOURS = {"findings": {"__all__": {"evidence": {"judge": {"neighbours"}}}}}
 
 
 def _checker(judge: bool):
@@ -89,5 +90,7 @@ def check_page(page_id: str, data: bytes, kind: str, settings: AuditSettings, *,
         "sentences": s.sentences,
         # The checked text (visible text for HTML; the report's offsets index it) and the
         # page's full report, as /v1/check returns it.
-        "text": checked.text, "report": report.model_dump(mode="json"),
+        # Each judged finding's nearest corpus sentences are left out: they are the same
+        # few hundred sentences over and over, and would make the record ten times larger.
+        "text": checked.text, "report": report.model_dump(mode="json", exclude=_NO_NEIGHBOURS),
     }

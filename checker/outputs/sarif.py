@@ -44,6 +44,11 @@ def level(f: Finding) -> str:
 
 
 def render(results: Sequence[Result]) -> str:
+    return json.dumps(document(results), indent=2, ensure_ascii=False) + "\n"
+
+
+def document(results: Sequence[Result]) -> dict[str, Any]:
+    """The SARIF log as a dict (audits add their own run properties before writing it)."""
     entries = [(r, f) for r in results for f in ordered(r.report)]
     by_id: dict[str, Finding] = {}
     for _, f in entries:
@@ -76,8 +81,7 @@ def render(results: Sequence[Result]) -> str:
         run["properties"] = {
             "rulePack": {"name": pack.name, "version": pack.version, "hash": pack.hash}
         }
-    doc = {"$schema": SCHEMA, "version": VERSION, "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return {"$schema": SCHEMA, "version": VERSION, "runs": [run]}
 
 
 def _rule_name(rule_id: str) -> str:

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, page_html
+from audit_pages import ROOT, page_html
 
 from checker.audit.fetch import Fetcher, FetchSettings, Store
 from checker.audit.page_check import AuditSettings
@@ -199,3 +200,20 @@ def test_the_judge_runs_in_audits_too(tmp_path, sample_folder) -> None:
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["judge"]["name"].startswith("stemcheck-judge")
     assert records[0]["report"]["judge"]["version"] == run["judge"]["version"]
+
+
+def test_a_page_over_the_size_limit_fails_alone(tmp_path, sample_folder) -> None:
+    (sample_folder / "huge.html").write_text("<p>" + "stem cells cure MS. " * 2000 + "</p>", encoding="utf-8")
+    records = {Path(r["id"]).name: r for r in audit([sample_folder], tmp_path / "out", AuditSettings(judge=False, max_bytes=20_000))}
+    assert records["huge.html"]["status"] == "failed" and "too big" in records["huge.html"]["error"]
+    assert records["clinic-0.html"]["status"] == "ok"
+
+
+def test_the_progress_bar_shows_on_request_and_is_quiet_otherwise(tmp_path, sample_folder) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    base = [sys.executable, "-m", "checker.cli", "audit", str(sample_folder), "--no-judge"]
+    shown = subprocess.run(base + ["--out", str(tmp_path / "a"), "--progress", "always"], env=env, capture_output=True,
+                           text=True)
+    assert re.search(r"audit: 100%.*8/8.*page/s", shown.stderr), shown.stderr
+    quiet = subprocess.run(base + ["--out", str(tmp_path / "b")], env=env, capture_output=True, text=True)
+    assert "%" not in quiet.stderr and quiet.stderr.startswith("audit ")  # not a terminal: one summary line

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import sqlalchemy as sa
-from conftest import ROOT, page_html
+from audit_pages import ROOT, page_html
 from test_audit import audit, findings_of
 
 from checker.audit.runner import ordered_records

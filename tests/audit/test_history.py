@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import page_html
+from audit_pages import page_html
 from serving import free_port
 
 from checker.audit.history import HistoryError, connect, diff_runs, diff_text, list_runs, resolve_run, store_run

@@ -15,7 +15,6 @@ import pytest
 from serving import free_port, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 # The browser binary itself: /usr/bin/chromium is Debian's wrapper script.
 CHROMIUM = os.environ.get("STEMCHECK_CHROMIUM", "/usr/lib/chromium/chromium")
 CHROMIUM_ARGS = [

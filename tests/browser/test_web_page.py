@@ -6,10 +6,10 @@ import json
 import re
 from pathlib import Path
 
-from conftest import SCREENSHOTS
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 CLINIC_HTML = (ROOT / "examples" / "clinic-page.html").read_text(encoding="utf-8")
 HONEST_TEXT = (ROOT / "examples" / "honest-page.txt").read_text(encoding="utf-8")
 
