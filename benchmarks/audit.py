@@ -5,6 +5,7 @@ reports, history) should stay under 20% of the checker's time.
 
     .venv/bin/python benchmarks/audit.py                  # 2,000 pages, judge on
     .venv/bin/python benchmarks/audit.py --pages 300 --no-judge
+    .venv/bin/python benchmarks/audit.py --text claims    # every sentence a claim: the worst case
 
 Figures to read, not assertions: these machines are shared and noisy.
 """
@@ -19,16 +20,23 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_load import build_page  # noqa: E402
+from api_load import build_page, varied_pages  # noqa: E402
 
 TARGET_OVERHEAD = 0.20
 
 
-def make_pages(folder: Path, n: int, size: int) -> int:
+def make_pages(folder: Path, n: int, size: int, text: str = "corpus") -> int:
+    """n HTML pages of about ``size`` bytes: corpus sentences in turn (honest and selling
+    mixed as on real pages), or the example page's claims only (every sentence a finding:
+    the worst case for the audit's per-finding outputs)."""
     total = 0
+    corpus = varied_pages(size)
     for i in range(n):
-        # Each page a different slice of the clinic sentences, in paragraphs.
-        body = build_page(size + (i % 7) * 97)
+        if text == "corpus":
+            sentences = next(corpus).split(". ")
+            body = "\n\n".join(". ".join(sentences[k:k + 4]) for k in range(0, len(sentences), 4))
+        else:
+            body = build_page(size + (i % 7) * 97)
         paragraphs = "".join(f"<p>{p}</p>\n" for p in body.split("\n\n"))
         html = f"<!DOCTYPE html><html><head><title>Clinic {i}</title></head><body><h1>Clinic {i}</h1>{paragraphs}</body></html>"
         (folder / f"page-{i:05}.html").write_text(html, encoding="utf-8")
@@ -64,15 +72,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", type=int, default=2000)
     ap.add_argument("--kb", type=int, default=20, help="size of each page (default 20 KB)")
     ap.add_argument("--no-judge", action="store_true")
+    ap.add_argument("--text", choices=("corpus", "claims"), default="corpus",
+                    help="corpus sentences as on real pages (default), or claims only (the worst case)")
     args = ap.parse_args(argv)
     judge = not args.no_judge
     tmp = Path(tempfile.mkdtemp(prefix="stemcheck-audit-bench-"))
     try:
         folder = tmp / "pages"
         folder.mkdir()
-        total = make_pages(folder, args.pages, args.kb * 1024)
+        total = make_pages(folder, args.pages, args.kb * 1024, args.text)
         mb = total / 1e6
-        print(f"{args.pages:,} pages of HTML, {mb:.1f} MB in all; judge {'on' if judge else 'off'}")
+        print(f"{args.pages:,} pages of HTML ({args.text}), {mb:.1f} MB in all; judge {'on' if judge else 'off'}")
         base = checker_alone(folder, judge)
         print(f"checker alone (1 process):  {base:7.1f} s  {args.pages / base:7.1f} pages/s  {mb / base:6.2f} MB/s")
         times = {}
