@@ -169,9 +169,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return _cmd_audit_history(args)
     if args.out is None:
         return _err("audit: give --out DIR, the folder for the reports")
-    from checker.audit.history import HistoryError, connect, store_run
     from checker.audit.page_check import AuditSettings
-    from checker.audit.reports import write_reports
     from checker.audit.runner import AuditError, run_audit
 
     if args.max_bytes <= 0:
@@ -190,22 +188,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return _err(str(exc))
     finally:
         fetcher.close()
-    from checker.audit.runner import RUN_FILE, ordered_records
+    from checker.audit.finish import finish_run
 
-    records = ordered_records(args.out)
-    files = write_reports(args.out, records)
-    db = args.db or str(args.out / "audit.sqlite")
-    try:
-        store_run(connect(db), run, records, folder=args.out.resolve())
-    except HistoryError as exc:
-        return _err(f"{exc} (the reports in {args.out} are written)")
-    run["db"] = db
-    (args.out / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
-    failed = sum(r["status"] != "ok" for r in records)
-    flagged = sum(bool(r["warnings"]) for r in records)
-    print(f"audit {run['run_id']}: {len(records)} pages, {flagged} with warnings, {failed} failed; "
+    files, summary, db_error = finish_run(args.out, run, args.db or str(args.out / "audit.sqlite"))
+    if db_error:
+        return _err(f"{db_error} (the reports in {args.out} are written)")
+    print(f"audit {run['run_id']}: {summary.pages} pages, {summary.flagged} with warnings, {summary.failed} failed; "
           f"reports in {args.out}/ ({', '.join(files)})", file=sys.stderr)
-    return EXIT_FLAGGED if flagged else EXIT_CLEAN
+    return EXIT_FLAGGED if summary.flagged else EXIT_CLEAN
 
 
 def _cmd_rules() -> int:

@@ -48,10 +48,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from dask.distributed import Client, LocalCluster
 
-    from checker.audit.history import connect, store_run
+    from checker.audit.finish import finish_run
     from checker.audit.page_check import AuditSettings
-    from checker.audit.reports import write_reports
-    from checker.audit.runner import PAGES_FILE, RUN_FILE, open_run, utc_now
+    from checker.audit.runner import PAGES_FILE, RUN_FILE, open_run, record_line, utc_now
 
     settings = AuditSettings(judge=not args.no_judge)
     warcs = [str(w) for w in args.warcs]
@@ -73,23 +72,20 @@ def main(argv: list[str] | None = None) -> int:
     # Number the pages in input order and make ids unique across files, as the plain run does.
     rows = sorted((row for part in parts for row in part), key=lambda r: (r[0], r[1]))
     seen: dict[str, int] = {}
-    records = []
-    for seq, (_, _, page_id, record) in enumerate(rows):
-        seen[page_id] = seen.get(page_id, 0) + 1
-        record["id"] = page_id if seen[page_id] == 1 else f"{page_id}#{seen[page_id]}"
-        record["seq"] = seq
-        records.append(record)
     with (args.out / PAGES_FILE).open("w", encoding="utf-8") as fh:
-        for record in records:
-            fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        for seq, (_, _, page_id, record) in enumerate(rows):
+            seen[page_id] = seen.get(page_id, 0) + 1
+            record["id"] = page_id if seen[page_id] == 1 else f"{page_id}#{seen[page_id]}"
+            record["seq"] = seq
+            fh.write(record_line(record))
     run["finished"] = utc_now()
-    run["db"] = args.db or str(args.out / "audit.sqlite")
     (args.out / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
-    write_reports(args.out)
-    store_run(connect(run["db"]), run, records, folder=args.out.resolve())
-    flagged = sum(1 for r in records if r["warnings"])
-    print(f"dask audit {run['run_id']}: {len(records)} pages from {len(warcs)} WARC files, {flagged} with warnings; "
-          f"reports in {args.out}/", file=sys.stderr)
+    _, summary, db_error = finish_run(args.out, run, args.db or str(args.out / "audit.sqlite"))
+    if db_error:
+        print(f"dask audit: {db_error} (the reports are written)", file=sys.stderr)
+        return 1
+    print(f"dask audit {run['run_id']}: {summary.pages} pages from {len(warcs)} WARC files, {summary.flagged} with "
+          f"warnings; reports in {args.out}/", file=sys.stderr)
     return 0
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
@@ -95,8 +96,15 @@ def quote_key(quote: str) -> str:
     return " ".join(_PUNCT.sub(" ", quote.casefold()).split())
 
 
-def store_run(engine: sa.Engine, run: dict, records: list[dict], folder: Path | None = None) -> None:
+def store_run(engine: sa.Engine, run: dict, records: Iterable[dict], folder: Path | None = None) -> None:
     """Store (or replace) one run with its pages and findings, in one transaction."""
+    try:
+        _store_run(engine, run, records, folder)
+    except sa.exc.SQLAlchemyError as exc:
+        raise HistoryError(f"cannot store run {run['run_id']} in {engine.url!r}: {exc.__class__.__name__}: {exc}") from None
+
+
+def _store_run(engine: sa.Engine, run: dict, records: Iterable[dict], folder: Path | None) -> None:
     judge = run.get("judge") or {}
     with engine.begin() as conn:
         old_pages = sa.select(PAGES.c.id).where(PAGES.c.run_id == run["run_id"])

@@ -9,7 +9,9 @@
 
 Every file names the checker version, the rule pack's version and hash, the judge model's
 version, the run's id and start time, and each page's SHA-256. Written from the records
-alone, so the same records always give byte-identical files.
+alone, so the same records always give byte-identical files, and in one pass over them:
+only counts, the worst quotes and a short row per page are held in memory, whatever the
+size of the audit.
 """
 
 from __future__ import annotations
@@ -18,11 +20,17 @@ import csv
 import html
 import io
 import json
+import os
+import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-from checker.audit.runner import RUN_FILE, ordered_records
+from checker.audit.runner import RUN_FILE, iter_records
 from checker.outputs.csv import defuse
+from checker.outputs.sarif import Log
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
 VERDICT_ORDER = ("seriously misleading", "misleading", "caution", "clean", "failed")
@@ -31,6 +39,8 @@ FINDING_COLUMNS = (
     "sentence", "start", "end", "html_start", "html_end", "rule_id", "pattern_name", "page_sha256",
     "run_id", "run_started", "checker_version", "rule_pack_version", "rule_pack_hash", "judge_version",
 )
+WORST = 15  # quotes in the reports' "worst" list
+_RANK = {s: i for i, s in enumerate(SEVERITY_ORDER)}
 
 
 def _versions(run: dict) -> dict[str, str]:
@@ -43,48 +53,35 @@ def _versions(run: dict) -> dict[str, str]:
     }
 
 
-def _rows_to_csv(columns: tuple[str, ...] | list[str], rows: list[dict]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(columns)
-    for row in rows:
-        w.writerow([defuse("" if row.get(c) is None else str(row[c])) for c in columns])
-    return buf.getvalue()
+def finding_rows(record: dict, v: dict[str, str]) -> list[dict]:
+    """findings.csv's rows for one page, in reading order."""
+    if record["status"] != "ok":
+        return []
+    r = record
+    return [{
+        "page_id": r["id"], "url": r.get("url"), "category": f["category"], "caution": f["caution"],
+        "severity": f["severity"], "assertion": f["assertion"], "warning": f["warning"],
+        "confidence": f"{f['confidence']:.3f}", "quote": f["text"], "sentence": f["sentence"],
+        "start": f["start"], "end": f["end"], "html_start": f.get("html_start"), "html_end": f.get("html_end"),
+        "rule_id": f["rule_id"], "pattern_name": (f.get("evidence") or {}).get("pattern_name"),
+        "page_sha256": r["sha256"], **v,
+    } for f in sorted(r["report"]["findings"], key=lambda f: (f["start"], f["end"], f["rule_id"]))]
 
 
-def finding_rows(records: list[dict], run: dict) -> list[dict]:
-    v = _versions(run)
-    rows = []
-    for r in records:
-        if r["status"] != "ok":
-            continue
-        for f in sorted(r["report"]["findings"], key=lambda f: (f["start"], f["end"], f["rule_id"])):
-            rows.append({
-                "page_id": r["id"], "url": r.get("url"), "category": f["category"], "caution": f["caution"],
-                "severity": f["severity"], "assertion": f["assertion"], "warning": f["warning"],
-                "confidence": f"{f['confidence']:.3f}", "quote": f["text"], "sentence": f["sentence"],
-                "start": f["start"], "end": f["end"], "html_start": f.get("html_start"), "html_end": f.get("html_end"),
-                "rule_id": f["rule_id"], "pattern_name": (f.get("evidence") or {}).get("pattern_name"),
-                "page_sha256": r["sha256"], **v,
-            })
-    return rows
+def page_columns(categories: list[str], v: dict[str, str]) -> list[str]:
+    return ["page_id", "url", "status", "error", "verdict", "warnings", *categories, "sentences", "bytes",
+            "sha256", "http_status", "fetched_at", *v]
 
 
-def page_rows(records: list[dict], run: dict, categories: list[str]) -> tuple[list[str], list[dict]]:
-    v = _versions(run)
-    columns = ["page_id", "url", "status", "error", "verdict", "warnings", *categories, "sentences", "bytes",
-               "sha256", "http_status", "fetched_at", *v]
-    rows = []
-    for r in records:
-        meta = r.get("meta") or {}
-        rows.append({
-            "page_id": r["id"], "url": r.get("url"), "status": r["status"], "error": r.get("error"),
-            "verdict": r.get("verdict") or ("failed" if r["status"] != "ok" else None), "warnings": r["warnings"],
-            **{c: r["by_category"].get(c, 0) for c in categories}, "sentences": r["sentences"],
-            "bytes": r.get("bytes"), "sha256": r.get("sha256"), "http_status": meta.get("http_status"),
-            "fetched_at": meta.get("fetched_at"), **v,
-        })
-    return columns, rows
+def page_row(r: dict, categories: list[str], v: dict[str, str]) -> dict:
+    meta = r.get("meta") or {}
+    return {
+        "page_id": r["id"], "url": r.get("url"), "status": r["status"], "error": r.get("error"),
+        "verdict": r.get("verdict") or ("failed" if r["status"] != "ok" else None), "warnings": r["warnings"],
+        **{c: r["by_category"].get(c, 0) for c in categories}, "sentences": r["sentences"],
+        "bytes": r.get("bytes"), "sha256": r.get("sha256"), "http_status": meta.get("http_status"),
+        "fetched_at": meta.get("fetched_at"), **v,
+    }
 
 
 def _pack_categories() -> dict[str, dict]:
@@ -93,56 +90,87 @@ def _pack_categories() -> dict[str, dict]:
     return {name: {"plain": m.plain, "caution": m.caution} for name, m in default_pack().meta.categories.items()}
 
 
-def summary(records: list[dict]) -> dict:
-    ok = [r for r in records if r["status"] == "ok"]
-    verdicts = Counter(r.get("verdict") or "failed" for r in records)
-    findings = Counter()
-    severities = Counter()
-    pages_with = Counter()
-    for r in ok:
-        findings.update(r["by_category"])
-        severities.update(r["by_severity"])
-        pages_with.update(c for c, n in r["by_category"].items() if n)
-    worst = []
-    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
-    for r in ok:
-        for f in r["report"]["findings"]:
-            if f["warning"]:
-                worst.append((rank[f["severity"]], -f["confidence"], r["id"], f["start"], f, r))
-    worst.sort(key=lambda t: t[:4])
-    return {"pages": len(records), "checked": len(ok), "failed": len(records) - len(ok), "verdicts": verdicts,
-            "findings": findings, "severities": severities, "pages_with": pages_with, "worst": worst[:15]}
+@dataclass
+class Summary:
+    """What the Markdown and HTML reports need, gathered page by page."""
+
+    pages: int = 0
+    checked: int = 0
+    verdicts: Counter = field(default_factory=Counter)
+    findings: Counter = field(default_factory=Counter)
+    severities: Counter = field(default_factory=Counter)
+    pages_with: Counter = field(default_factory=Counter)
+    # (rank, -confidence, page id, start, severity, category, sentence, page) of the worst
+    # warnings, trimmed now and then so it stays short.
+    worst: list[tuple] = field(default_factory=list)
+    # (page, verdict, warnings, error, sha256) per page, for the reports' page tables.
+    rows: list[tuple] = field(default_factory=list)
+    flagged: int = 0
+
+    @property
+    def failed(self) -> int:
+        return self.pages - self.checked
+
+    def add(self, r: dict) -> None:
+        self.pages += 1
+        self.verdicts[r.get("verdict") or "failed"] += 1
+        self.rows.append((r.get("url") or r["id"], r.get("verdict"), r["warnings"], r.get("error"), r.get("sha256") or ""))
+        self.flagged += bool(r["warnings"])
+        if r["status"] != "ok":
+            return
+        self.checked += 1
+        self.findings.update(r["by_category"])
+        self.severities.update(r["by_severity"])
+        self.pages_with.update(c for c, n in r["by_category"].items() if n)
+        page = r.get("url") or r["id"]
+        self.worst += [(_RANK[f["severity"]], -f["confidence"], r["id"], f["start"], f["severity"], f["category"],
+                        f["sentence"], page) for f in r["report"]["findings"] if f["warning"]]
+        if len(self.worst) > 50 * WORST:
+            self._trim()
+
+    def _trim(self) -> None:
+        self.worst.sort(key=lambda t: t[:4])
+        del self.worst[WORST:]
+
+    def top(self) -> list[tuple]:
+        self._trim()
+        return self.worst
+
+
+def summary(records: Iterable[dict]) -> Summary:
+    s = Summary()
+    for r in records:
+        s.add(r)
+    return s
 
 
 def _share(n: int, total: int) -> str:
     return f"{100 * n / total:.0f}%" if total else "-"
 
 
-def render_markdown(records: list[dict], run: dict, cats: dict[str, dict]) -> str:
+def render_markdown(s: Summary, run: dict, cats: dict[str, dict]) -> str:
     v = _versions(run)
-    s = summary(records)
     out = [
         "# stemcheck audit", "",
         f"Run `{v['run_id']}`, started {v['run_started']}; stemcheck {v['checker_version']}, rule pack "
         f"{v['rule_pack_version']} (sha256 `{v['rule_pack_hash']}`), judge {v['judge_version']}.", "",
-        f"{s['pages']} pages: {s['checked']} checked, {s['failed']} failed.", "",
+        f"{s.pages} pages: {s.checked} checked, {s.failed} failed.", "",
         "## Pages by verdict", "", "| verdict | pages |", "|---|---|",
-        *[f"| {k} | {s['verdicts'][k]} |" for k in VERDICT_ORDER if s["verdicts"][k]], "",
+        *[f"| {k} | {s.verdicts[k]} |" for k in VERDICT_ORDER if s.verdicts[k]], "",
         "## Kinds of claim", "", "| caution | kind of claim | findings | pages with it | share of checked pages |",
         "|---|---|---|---|---|",
     ]
     for name, c in cats.items():
-        if s["findings"][name]:
-            out.append(f"| {c['caution']} | {_md(c['plain'])} | {s['findings'][name]} | {s['pages_with'][name]} | "
-                       f"{_share(s['pages_with'][name], s['checked'])} |")
+        if s.findings[name]:
+            out.append(f"| {c['caution']} | {_md(c['plain'])} | {s.findings[name]} | {s.pages_with[name]} | "
+                       f"{_share(s.pages_with[name], s.checked)} |")
     out += ["", "## The worst quotes", ""]
-    for _, _, pid, _, f, r in s["worst"]:
-        out.append(f"- **{f['severity']}** ({_md(cats.get(f['category'], {}).get('plain', f['category']))}): "
-                   f"\u201c{_md(f['sentence'])}\u201d \u2014 {_md(r.get('url') or pid)}")
+    for *_, severity, category, sentence, page in s.top():
+        out.append(f"- **{severity}** ({_md(cats.get(category, {}).get('plain', category))}): "
+                   f"\u201c{_md(sentence)}\u201d \u2014 {_md(page)}")
     out += ["", "## Pages", "", "| page | verdict | warnings | sha256 |", "|---|---|---|---|"]
-    for r in records:
-        verdict = r.get("verdict") or f"failed: {r.get('error')}"
-        out.append(f"| {_md(r.get('url') or r['id'])} | {_md(verdict)} | {r['warnings']} | `{(r.get('sha256') or '')[:16]}` |")
+    for page, verdict, warnings, error, sha in s.rows:
+        out.append(f"| {_md(page)} | {_md(verdict or f'failed: {error}')} | {warnings} | `{sha[:16]}` |")
     return "\n".join(out) + "\n"
 
 
@@ -172,28 +200,27 @@ def _svg_bar(labels: list[str], values: list[int], title: str) -> str:
     return svg[svg.index("<svg"):]
 
 
-def render_html(records: list[dict], run: dict, cats: dict[str, dict]) -> str:
+def render_html(s: Summary, run: dict, cats: dict[str, dict]) -> str:
     v = _versions(run)
-    s = summary(records)
     e = html.escape
-    cat_names = [n for n in cats if s["findings"][n]]
+    cat_names = [n for n in cats if s.findings[n]]
     charts = []
     if cat_names:
-        charts.append(_svg_bar([cats[n]["caution"] + " " + n for n in cat_names], [s["findings"][n] for n in cat_names],
+        charts.append(_svg_bar([cats[n]["caution"] + " " + n for n in cat_names], [s.findings[n] for n in cat_names],
                                "Findings by kind of claim"))
-    verdicts = [k for k in VERDICT_ORDER if s["verdicts"][k]]
+    verdicts = [k for k in VERDICT_ORDER if s.verdicts[k]]
     if verdicts:
-        charts.append(_svg_bar(verdicts, [s["verdicts"][k] for k in verdicts], "Pages by verdict"))
+        charts.append(_svg_bar(verdicts, [s.verdicts[k] for k in verdicts], "Pages by verdict"))
     rows_cat = "".join(
-        f"<tr><td>{e(cats[n]['caution'])}</td><td>{e(cats[n]['plain'])}</td><td>{s['findings'][n]}</td>"
-        f"<td>{s['pages_with'][n]}</td><td>{_share(s['pages_with'][n], s['checked'])}</td></tr>" for n in cat_names)
-    rows_sev = "".join(f"<tr><td>{k}</td><td>{s['severities'][k]}</td></tr>" for k in SEVERITY_ORDER if s["severities"][k])
+        f"<tr><td>{e(cats[n]['caution'])}</td><td>{e(cats[n]['plain'])}</td><td>{s.findings[n]}</td>"
+        f"<td>{s.pages_with[n]}</td><td>{_share(s.pages_with[n], s.checked)}</td></tr>" for n in cat_names)
+    rows_sev = "".join(f"<tr><td>{k}</td><td>{s.severities[k]}</td></tr>" for k in SEVERITY_ORDER if s.severities[k])
     worst = "".join(
-        f"<li><strong>{e(f['severity'])}</strong> ({e(cats.get(f['category'], {}).get('plain', f['category']))}): "
-        f"&ldquo;{e(f['sentence'])}&rdquo; &mdash; {e(r.get('url') or pid)}</li>" for _, _, pid, _, f, r in s["worst"])
+        f"<li><strong>{e(severity)}</strong> ({e(cats.get(category, {}).get('plain', category))}): "
+        f"&ldquo;{e(sentence)}&rdquo; &mdash; {e(page)}</li>" for *_, severity, category, sentence, page in s.top())
     pages = "".join(
-        f"<tr><td>{e(r.get('url') or r['id'])}</td><td>{e(r.get('verdict') or 'failed')}</td><td>{r['warnings']}</td>"
-        f"<td>{e(r.get('error') or '')}</td><td><code>{e((r.get('sha256') or '')[:16])}</code></td></tr>" for r in records)
+        f"<tr><td>{e(page)}</td><td>{e(verdict or 'failed')}</td><td>{warnings}</td>"
+        f"<td>{e(error or '')}</td><td><code>{e(sha[:16])}</code></td></tr>" for page, verdict, warnings, error, sha in s.rows)
     style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#1a1a1a}"
              "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #999;padding:.2rem .5rem;text-align:left}"
              ".charts svg{max-width:100%;height:auto}.meta{color:#444}")
@@ -204,7 +231,7 @@ def render_html(records: list[dict], run: dict, cats: dict[str, dict]) -> str:
         f"<p class=\"meta\">Run <code>{e(v['run_id'])}</code>, started {e(v['run_started'])}; stemcheck "
         f"{e(v['checker_version'])}, rule pack {e(v['rule_pack_version'])} (sha256 <code>{e(v['rule_pack_hash'])}</code>), "
         f"judge {e(v['judge_version'])}.</p>"
-        f"<p>{s['pages']} pages: {s['checked']} checked, {s['failed']} failed.</p>"
+        f"<p>{s.pages} pages: {s.checked} checked, {s.failed} failed.</p>"
         f"<div class=\"charts\">{''.join(charts)}</div>"
         "<h2>Kinds of claim</h2><table><tr><th>caution</th><th>kind of claim</th><th>findings</th><th>pages with it</th>"
         f"<th>share of checked pages</th></tr>{rows_cat}</table>"
@@ -215,38 +242,78 @@ def render_html(records: list[dict], run: dict, cats: dict[str, dict]) -> str:
     )
 
 
-def render_sarif(records: list[dict], run: dict) -> str:
-    from checker.models import Report
-    from checker.outputs import Result
-    from checker.outputs.sarif import document
+class Reports:
+    """Every report of one run, written as the records come (in input order) into
+    temporary files that replace the old reports only when all are done."""
 
-    results = [Result(r.get("url") or r["id"], r["text"], Report.model_validate(r["report"]))
-               for r in records if r["status"] == "ok"]
-    doc = document(results)
-    doc["runs"][0].setdefault("properties", {}).update(
-        {"auditRun": _versions(run), "pageSha256": {r.get("url") or r["id"]: r.get("sha256") for r in records}})
-    # Compact: an audit's log runs to many megabytes, and indenting is Python's slow path.
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    def __init__(self, out: Path, run: dict) -> None:
+        self.out, self.run = out, run
+        self.cats = _pack_categories()
+        self.v = _versions(run)
+        self.summary = Summary()
+        self._files: dict[str, IO[str]] = {
+            name: tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=out, prefix=f".{name}.",
+                                              delete=False)
+            for name in ("findings.csv", "pages.csv", "report.md", "report.html", "results.sarif")
+        }
+        self._findings = csv.writer(self._files["findings.csv"], lineterminator="\r\n")
+        self._findings.writerow(FINDING_COLUMNS)
+        self._page_cols = page_columns(list(self.cats), self.v)
+        self._pages = csv.writer(self._files["pages.csv"], lineterminator="\r\n")
+        self._pages.writerow(self._page_cols)
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+        self._sarif = Log(self._spool)
+        self._hashes: dict[str, str | None] = {}
+
+    def add(self, r: dict) -> None:
+        self.summary.add(r)
+        for row in finding_rows(r, self.v):
+            self._findings.writerow(_cells(FINDING_COLUMNS, row))
+        self._pages.writerow(_cells(self._page_cols, page_row(r, list(self.cats), self.v)))
+        self._hashes[r.get("url") or r["id"]] = r.get("sha256")
+        if r["status"] == "ok":
+            self._sarif.add(r.get("url") or r["id"], r["text"], r["report"])
+
+    def passing(self, records: Iterable[dict]) -> Iterator[dict]:
+        """The records, each added to the reports on its way through (so another consumer,
+        the history database, can read the same single pass)."""
+        for r in records:
+            self.add(r)
+            yield r
+
+    def close(self) -> dict[str, Path]:
+        """Finish every file and put them in place; returns the files written."""
+        self._files["report.md"].write(render_markdown(self.summary, self.run, self.cats))
+        self._files["report.html"].write(render_html(self.summary, self.run, self.cats))
+        self._sarif.write(self._files["results.sarif"], {"auditRun": self.v, "pageSha256": self._hashes})
+        self._spool.close()
+        written = {}
+        for name, fh in self._files.items():
+            fh.close()
+            os.replace(fh.name, self.out / name)
+            written[name] = self.out / name
+        return written
+
+    def discard(self) -> None:
+        self._spool.close()
+        for fh in self._files.values():
+            fh.close()
+            Path(fh.name).unlink(missing_ok=True)
 
 
-def write_reports(out: Path, records: list[dict] | None = None) -> dict[str, Path]:
-    """Write every report from the folder's records (read from it unless given); returns
-    the files written."""
+def _cells(columns: tuple[str, ...] | list[str], row: dict) -> list[str]:
+    return [defuse("" if row.get(c) is None else str(row[c])) for c in columns]
+
+
+def write_reports(out: Path, records: Iterable[dict] | None = None) -> dict[str, Path]:
+    """Write every report from the folder's records (read from it, one at a time, unless
+    given); returns the files written."""
     run = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
-    if records is None:
-        records = ordered_records(out)
-    cats = _pack_categories()
-    pcols, prows = page_rows(records, run, list(cats))
-    files = {
-        "findings.csv": _rows_to_csv(FINDING_COLUMNS, finding_rows(records, run)),
-        "pages.csv": _rows_to_csv(pcols, prows),
-        "report.md": render_markdown(records, run, cats),
-        "report.html": render_html(records, run, cats),
-        "results.sarif": render_sarif(records, run),
-    }
-    written = {}
-    for name, content in files.items():
-        path = out / name
-        path.write_text(content, encoding="utf-8", newline="")
-        written[name] = path
-    return written
+    reports = Reports(out, run)
+    try:
+        for r in iter_records(out) if records is None else records:
+            reports.add(r)
+    except BaseException:
+        reports.discard()
+        raise
+    return reports.close()

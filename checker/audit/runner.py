@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -80,17 +81,71 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def done_records(out: Path) -> list[dict]:
-    """The complete records in pages.jsonl; a torn last line (a killed run) is cut off."""
+def record_line(record: dict) -> str:
+    """A record as its pages.jsonl line: seq and id first (so a reader can index the file
+    without parsing every report), then the other keys sorted."""
+    head = {"seq": record["seq"], "id": record["id"]}
+    rest = {k: record[k] for k in sorted(record) if k not in head}
+    return json.dumps({**head, **rest}, ensure_ascii=False) + "\n"
+
+
+_HEAD = re.compile(rb'\{"seq": (\d+), "id": ("(?:[^"\\]|\\.)*")')
+
+
+def _index(out: Path) -> list[tuple[int, str, int, int]]:
+    """(seq, id, offset, length) of each complete line of pages.jsonl; a torn last line
+    (a killed run) is cut off first."""
     path = out / PAGES_FILE
     if not path.exists():
         return []
-    raw = path.read_bytes()
-    good_end = raw.rfind(b"\n") + 1
-    if good_end < len(raw):
+    entries, offset, torn = [], 0, False
+    with path.open("rb") as fh:
+        for line in fh:
+            if not line.endswith(b"\n"):
+                torn = True
+                break
+            if line.strip():
+                m = _HEAD.match(line)
+                if m:
+                    seq, page_id = int(m.group(1)), json.loads(m.group(2))
+                else:  # a line written by an older stemcheck: parse it whole
+                    r = json.loads(line)
+                    seq, page_id = r["seq"], r["id"]
+                entries.append((seq, page_id, offset, len(line)))
+            offset += len(line)
+    if torn:
         with path.open("r+b") as fh:
-            fh.truncate(good_end)
-    return [json.loads(line) for line in raw[:good_end].splitlines() if line.strip()]
+            fh.truncate(offset)
+    return entries
+
+
+def done_ids(out: Path) -> set[str]:
+    """The ids of the pages already done (for a resumed run)."""
+    return {page_id for _, page_id, _, _ in _index(out)}
+
+
+def iter_records(out: Path) -> Iterator[dict]:
+    """The run's records in input order, one at a time (an audit of many pages never
+    sits in memory). pages.jsonl is in input order unless a resume changed it; then the
+    lines are read in order by their offsets."""
+    entries = _index(out)
+    if not entries:
+        return
+    in_order = all(a[0] <= b[0] for a, b in zip(entries, entries[1:]))
+    with (out / PAGES_FILE).open("rb") as fh:
+        if in_order:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
+            return
+        for _, _, offset, length in sorted(entries):
+            fh.seek(offset)
+            yield json.loads(fh.read(length))
+
+
+def ordered_records(out: Path) -> list[dict]:
+    """Every record in input order, in memory (tests, small runs)."""
+    return list(iter_records(out))
 
 
 # --- the work itself, in worker processes -------------------------------------------------
@@ -186,13 +241,13 @@ def run_audit(
     if jobs < 1:
         raise AuditError("--jobs must be at least 1")
     run = open_run(out, inputs, settings)
-    done = {r["id"] for r in done_records(out)}
+    done = done_ids(out)
     todo = ((seq, p) for seq, p in enumerate(pages_from(inputs)) if p.id not in done)
     bar = _progress(progress, initial=len(done), total=_count(inputs) if _want_bar(progress) else None)
     written = 0
     with (out / PAGES_FILE).open("a", encoding="utf-8") as sink:
         for record in _checked_in_order(_fetched_in_order(todo, fetch), settings, jobs):
-            sink.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            sink.write(record_line(record))
             sink.flush()
             written += 1
             bar.update(1)
@@ -230,9 +285,3 @@ def _progress(progress: bool | None, initial: int, total: int | None):
 
     return tqdm(initial=initial, total=total, unit="page", desc="audit", file=sys.stderr, dynamic_ncols=True,
                 smoothing=0.1)
-
-
-def ordered_records(out: Path) -> list[dict]:
-    """The run's records in input order (the order of pages.jsonl depends on resumes)."""
-    return sorted(done_records(out), key=lambda r: r["seq"])
-

@@ -217,3 +217,37 @@ def test_the_progress_bar_shows_on_request_and_is_quiet_otherwise(tmp_path, samp
     assert re.search(r"audit: 100%.*8/8.*page/s", shown.stderr), shown.stderr
     quiet = subprocess.run(base + ["--out", str(tmp_path / "b")], env=env, capture_output=True, text=True)
     assert "%" not in quiet.stderr and quiet.stderr.startswith("audit ")  # not a terminal: one summary line
+
+
+REPORT_FILES = ("findings.csv", "pages.csv", "report.md", "report.html", "results.sarif")
+
+
+def test_reports_do_not_depend_on_the_order_or_format_of_the_lines(tmp_path, sample_folder) -> None:
+    out = tmp_path / "out"
+    records = audit([sample_folder], out)
+    first = {name: (out / name).read_bytes() for name in REPORT_FILES}
+    lines = (out / "pages.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert all(line.startswith('{"seq": ') for line in lines)  # indexed without parsing the reports
+    # Lines out of input order (as after some resumes) and lines an older stemcheck wrote
+    # (keys sorted, seq not first) give the same records and byte-identical reports.
+    older = [json.dumps(json.loads(line), ensure_ascii=False, sort_keys=True) + "\n" for line in lines]
+    (out / "pages.jsonl").write_text("".join(older[3:] + lines[:3][::-1]), encoding="utf-8")
+    assert ordered_records(out) == records
+    write_reports(out)
+    assert {name: (out / name).read_bytes() for name in REPORT_FILES} == first
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
+def test_reports_are_replaced_whole_or_not_at_all(tmp_path, sample_folder) -> None:
+    out = tmp_path / "out"
+    audit([sample_folder], out)
+    before = {name: (out / name).read_bytes() for name in REPORT_FILES}
+
+    def broken():
+        yield from ordered_records(out)[:2]
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        write_reports(out, broken())
+    assert {name: (out / name).read_bytes() for name in REPORT_FILES} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]

@@ -3,7 +3,9 @@ same tests on SQLite and, when its binaries are installed, on a throwaway Postgr
 
 from __future__ import annotations
 
+import csv
 import glob
+import json
 import shutil
 import subprocess
 import tempfile
@@ -142,3 +144,31 @@ def test_the_database_agrees_with_the_csv(tmp_path, db) -> None:
 def test_a_database_that_cannot_be_opened_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(HistoryError, match="cannot use the history database"):
         connect(tmp_path / "no" / "such" / "dir" / "h.sqlite")
+
+
+def test_a_database_failing_mid_run_leaves_the_reports_written(tmp_path, sample_folder, monkeypatch) -> None:
+    from checker.audit import history
+    from checker.audit.finish import finish_run
+
+    out = tmp_path / "out"
+    run = run_audit([str(sample_folder)], out, RULES, progress=False)
+    calls = []
+
+    def failing(quote: str) -> str:  # the database goes away after a few findings
+        calls.append(quote)
+        if len(calls) > 2:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return quote
+
+    monkeypatch.setattr(history, "quote_key", failing)
+    files, summary, error = finish_run(out, run, tmp_path / "h.sqlite")
+    assert error and "disk I/O error" in error and len(calls) == 3
+    records = ordered_records(out)
+    def rows(name: str) -> int:
+        return len(list(csv.DictReader((out / name).open(encoding="utf-8", newline=""))))
+
+    assert summary.pages == len(records) == rows("pages.csv")
+    assert sum(len(r["report"]["findings"]) for r in records if r["report"]) == rows("findings.csv") > 3
+    assert "db" not in json.loads((out / "run.json").read_text())
+    with connect(tmp_path / "h.sqlite").connect() as conn:  # the transaction was rolled back whole
+        assert conn.execute(sa.select(sa.func.count()).select_from(history.RUNS)).scalar_one() == 0
