@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker import __version__
+from checker.findings import report
 from checker.pipeline import Checker
 from checker.models import Severity
 
 from .models import (
-    CategoryOut, InfoResponse, Limits, RuleDetail, RuleExamples, RulesResponse, RuleSummary,
+    CategoryOut, InfoResponse, Limits, RuleDetail, RuleExamples, RulesResponse, RuleSummary, VerdictPolicy,
 )
 from .settings import Settings
 
@@ -63,6 +64,11 @@ def build_catalogue(checker: Checker, settings: Settings) -> Catalogue:
             rate_limit_per_minute=settings.rate_limit_per_minute,
             rate_burst=settings.rate_burst,
             check_timeout_s=settings.check_timeout_s,
+        ),
+        verdict_policy=VerdictPolicy(
+            severity_weight={s.value: w for s, w in report.SEVERITY_WEIGHT.items()},
+            serious_single=report.SERIOUS_SINGLE, serious_total=report.SERIOUS_TOTAL,
+            misleading_total=report.MISLEADING_TOTAL,
         ),
     )
     return Catalogue(rules.model_dump_json().encode(), details, info.model_dump_json().encode())

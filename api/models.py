@@ -351,6 +351,20 @@ class Limits(BaseModel):
     check_timeout_s: float = Field(description="Seconds one check may take; past it, 503 `check_timeout`.")
 
 
+class VerdictPolicy(BaseModel):
+    """How a verdict is reached, for clients that combine the findings of several
+    requests (a browser extension re-checking only what changed on a page): each warning
+    weighs confidence x severity_weight; a sentence counts its strongest warning; one
+    warning of at least `serious_single`, or a sum of at least `serious_total`, is
+    "seriously misleading"; a sum of at least `misleading_total` "misleading"; any other
+    warning "caution"; none "clean"."""
+
+    severity_weight: dict[str, float]
+    serious_single: float
+    serious_total: float
+    misleading_total: float
+
+
 class InfoResponse(BaseModel):
     api_version: str = "v1"
     checker_version: str
@@ -359,6 +373,7 @@ class InfoResponse(BaseModel):
     categories: list[str]
     severities: list[Severity]
     limits: Limits
+    verdict_policy: VerdictPolicy
 
     model_config = ConfigDict(json_schema_extra=_example("InfoResponse"))
 

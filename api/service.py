@@ -141,7 +141,8 @@ class CheckService:
                 findings.append(SegmentFinding.model_construct(**fields))
             blocks.append(BlockResult(block=block_id, segment_ids=[s.id for s in group], summary=report.summary))
         overall = build_report(
-            findings, self.checker.pack.info, sentences, include_all, __version__, self.checker.judge_info
+            findings, self.checker.pack.info, sentences, include_all, __version__, self.checker.judge_info,
+            sentence=lambda f: (f.block, f.sentence_start),
         )
         return SegmentsResponse.model_construct(
             mode="segments",
@@ -159,6 +160,7 @@ class CheckService:
         ]
         results: list[DocumentResult] = []
         all_findings: list[Finding] = []
+        owner: dict[int, int] = {}  # id(finding) -> its document's place
         sentences = 0
         try:
             checked = list(check_documents(docs, include_all=req.include_all, checker=self.checker, deadline=deadline))
@@ -168,11 +170,13 @@ class CheckService:
             report = filt.apply(c.report, req.include_all)
             sentences += report.summary.sentences
             all_findings.extend(report.findings)
+            owner.update((id(f), len(results)) for f in report.findings)
             result = _with_input(DocumentResult, report, "html" if doc.is_html else "text", None)
             result.id = doc.source
             results.append(result)
         overall = build_report(
-            all_findings, self.checker.pack.info, sentences, req.include_all, __version__, self.checker.judge_info
+            all_findings, self.checker.pack.info, sentences, req.include_all, __version__, self.checker.judge_info,
+            sentence=lambda f: (owner[id(f)], f.sentence_start),
         )
         return DocumentsResponse.model_construct(
             mode="documents",

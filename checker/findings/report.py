@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Hashable
 
 from checker.models import Finding, JudgeInfo, PackInfo, Report, Severity, Summary
 
@@ -20,19 +21,30 @@ def strength(f: Finding) -> float:
     return f.confidence * SEVERITY_WEIGHT[f.severity]
 
 
-def page_score(findings: list[Finding]) -> float:
-    per_sentence: dict[int, float] = {}
+# Which sentence a finding is in. One text: its start. Findings gathered from several
+# texts (a batch's blocks or documents) need the text too, or sentences of different
+# texts that start at the same offset would count as one.
+SentenceKey = Callable[[Finding], Hashable]
+
+
+def _start(f: Finding) -> Hashable:
+    return f.sentence_start
+
+
+def page_score(findings: list[Finding], sentence: SentenceKey = _start) -> float:
+    per_sentence: dict[Hashable, float] = {}
     for f in findings:
         if f.warning:
-            per_sentence[f.sentence_start] = max(per_sentence.get(f.sentence_start, 0.0), strength(f))
+            key = sentence(f)
+            per_sentence[key] = max(per_sentence.get(key, 0.0), strength(f))
     return round(sum(per_sentence.values()), 3)
 
 
-def verdict(findings: list[Finding]) -> str:
+def verdict(findings: list[Finding], sentence: SentenceKey = _start) -> str:
     warnings = [f for f in findings if f.warning]
     if not warnings:
         return "clean"
-    score = page_score(warnings)
+    score = page_score(warnings, sentence)
     if score >= SERIOUS_TOTAL or max(strength(f) for f in warnings) >= SERIOUS_SINGLE:
         return "seriously misleading"
     return "misleading" if score >= MISLEADING_TOTAL else "caution"
@@ -40,7 +52,7 @@ def verdict(findings: list[Finding]) -> str:
 
 def build_report(
     findings: list[Finding], pack: PackInfo, sentences: int, include_all: bool, version: str,
-    judge: JudgeInfo | None = None,
+    judge: JudgeInfo | None = None, sentence: SentenceKey = _start,
 ) -> Report:
     warnings = [f for f in findings if f.warning]
     summary = Summary(
@@ -48,8 +60,8 @@ def build_report(
         findings=len(findings),
         by_category=dict(Counter(f.category for f in warnings)),
         by_severity=dict(Counter(f.severity.value for f in warnings)),
-        verdict=verdict(findings),
-        score=page_score(findings),
+        verdict=verdict(findings, sentence),
+        score=page_score(findings, sentence),
         sentences=sentences,
     )
     return Report(

@@ -184,3 +184,15 @@ def test_deep_html_document_is_422(client):
     assert r.status_code == 422
     err = r.json()["error"]
     assert err["code"] == "invalid_html" and "deep" in err["message"]
+
+
+def test_the_page_summary_counts_sentences_of_different_blocks_apart(client):
+    # Each block's claim is its first sentence (sentence_start 0 in both): the page holds
+    # two sentences with warnings, not one, in its score and verdict.
+    one = _segments(client, [{"id": "a", "block": "p1", "text": CURE}])
+    two = _segments(client, [{"id": "a", "block": "p1", "text": CURE}, {"id": "b", "block": "p2", "text": CURE}])
+    assert {f["sentence_start"] for f in two["findings"]} == {0}
+    assert two["summary"]["score"] == pytest.approx(2 * one["summary"]["score"])
+    docs = client.post("/v1/check/batch", json={"documents": [{"id": "x", "text": CURE}, {"id": "y", "text": CURE}]}).json()
+    assert docs["summary"]["score"] == pytest.approx(2 * one["summary"]["score"])
+    assert two["summary"]["verdict"] == docs["summary"]["verdict"] == "seriously misleading"
