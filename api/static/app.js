@@ -26,7 +26,6 @@
       "<p>Stem cells are not a cure and results vary.</p>\n</body>\n</html>",
   };
 
-  const SEVERITIES = ["critical", "high", "medium", "low"];
   const SEVERITY = {
     critical: { rank: 3, label: "Serious", icon: "‼" },
     high: { rank: 2, label: "Important", icon: "!" },
@@ -608,7 +607,7 @@
     const groups = byCategory(findings);
     if (groups.size) {
       lines.push("## Summary", "");
-      for (const [name, items] of groups) lines.push("- " + categoryPlain(items[0]) + ": " + plural(items.length, "place"));
+      for (const items of groups.values()) lines.push("- " + categoryPlain(items[0]) + ": " + plural(items.length, "place"));
       lines.push("", "## Questions to ask the clinic", "");
       for (const name of groups.keys()) {
         const c = categories[name];
@@ -633,7 +632,7 @@
 
   function mdText(s) {
     // Keep pasted text from turning into Markdown markup or links.
-    return String(s).replace(/\s+/g, " ").replace(/([\\`*_{}\[\]<>#|!])/g, "\\$1");
+    return String(s).replace(/\s+/g, " ").replace(/([\\`*_{}[\]<>#|!])/g, "\\$1");
   }
 
   function download(name, content, type) {

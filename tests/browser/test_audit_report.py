@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_html_report_opens_offline_with_its_charts(browser, tmp_path) -> None:
     out = tmp_path / "audit"
-    inputs = [str(ROOT / "examples"), str(tmp_path / "missing.html")]
+    pages = ("clinic-page.html", "clinic-page.txt", "honest-page.txt")
+    inputs = [*(str(ROOT / "examples" / p) for p in pages), str(tmp_path / "missing.html")]
     run_audit(inputs, out, AuditSettings(judge=False), progress=False)
     write_reports(out)
     context = browser.new_context()
