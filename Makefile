@@ -52,7 +52,8 @@ $(PG_STAMP): $(BIN)/python
 	touch $@
 
 # ESLint (from npm, pinned in tools/lint-js/package-lock.json) over the browser
-# extension's and the web page's JavaScript.
+# extension's and the web page's JavaScript; Mozilla's addons-linter over the extension
+# (its manifest also serves Firefox; errors fail, warnings are printed).
 JS_LINT := tools/lint-js
 JS_LINT_STAMP := $(JS_LINT)/node_modules/.installed
 
@@ -63,6 +64,7 @@ $(JS_LINT_STAMP): $(JS_LINT)/package.json $(JS_LINT)/package-lock.json
 lint-js: $(JS_LINT_STAMP)
 	$(JS_LINT)/node_modules/.bin/eslint --config $(JS_LINT)/eslint.config.mjs --max-warnings 0 \
 	  examples/browser-extension api/static
+	$(JS_LINT)/node_modules/.bin/addons-linter --self-hosted examples/browser-extension
 
 test: $(TEST_STAMP) $(CHROMIUM) $(PG_STAMP) lint-js
 	$(BIN)/python -m pytest -p no:cacheprovider

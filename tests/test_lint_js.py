@@ -43,3 +43,21 @@ def test_the_extension_and_the_web_page_pass(eslint) -> None:
     run = subprocess.run([str(eslint), "--config", str(CONFIG), "--max-warnings", "0", "examples/browser-extension",
                           "api/static"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_addons_linter_passes_the_extension_and_refuses_a_broken_manifest(eslint, tmp_path) -> None:
+    import json
+    import shutil
+
+    linter = ESLINT.parent / "addons-linter"
+    ext = ROOT / "examples" / "browser-extension"
+    ok = subprocess.run([str(linter), "--self-hosted", str(ext)], capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stdout[-3000:]
+    broken = tmp_path / "ext"
+    shutil.copytree(ext, broken)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["permissions"].append("<all_urls>; not a permission")
+    del manifest["name"]
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    bad = subprocess.run([str(linter), "--self-hosted", str(broken)], capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0, bad.stdout[-3000:]

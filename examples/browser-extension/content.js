@@ -143,7 +143,7 @@
   }
 
   /** Check the blocks whose text changed since they were last sent; the rest stay as they are. */
-  async function checkBlocks(found) {
+  function changedBlocks(found) {
     const changed = [];
     for (const { el, nodes } of found) {
       const id = idOfBlock(el);
@@ -152,7 +152,10 @@
       if (known && known.sent === text && sameNodes(known.nodes, nodes)) continue;
       changed.push({ id, el, nodes, text });
     }
-    if (!changed.length) return;
+    return changed;
+  }
+
+  async function sendBlocks(changed) {
     for (const batch of batches(changed)) {
       state.checking++;
       const segments = batch.flatMap((b) => b.nodes.map((n) => ({ id: idOfNode(n), block: b.id, text: n.data })));
@@ -486,12 +489,6 @@
   async function recheck() {
     timer = 0;
     if (!state.enabled || !pending.size) return;
-    const wait = waitForToken();
-    state.throttled = wait > 0;
-    if (wait > 0) {
-      timer = setTimeout(recheck, wait);
-      return;
-    }
     const roots = [...pending].filter((e) => e && e.isConnected);
     pending = new Set();
     // Forget blocks that left the page.
@@ -504,7 +501,19 @@
     // Blocks that are now empty or hidden lose their marks.
     const live = new Set(found.map((b) => b.el));
     for (const [id, b] of blocks) if ([...touched].some((t) => t.contains(b.el)) && !live.has(b.el)) forgetBlock(id);
-    await checkBlocks(found);
+    // Only a change of text costs a re-check (a style or class that changes nothing does not).
+    const changed = changedBlocks(found);
+    if (changed.length) {
+      const wait = waitForToken();
+      state.throttled = wait > 0;
+      if (wait > 0) {
+        // Again when a re-check is allowed; what changes meanwhile goes with these.
+        for (const b of changed) pending.add(b.el);
+        if (!timer) timer = setTimeout(recheck, wait);
+      } else {
+        await sendBlocks(changed);
+      }
+    }
     render();
   }
 
@@ -575,7 +584,7 @@
       state.error = reply.error;
     }
     observe();
-    await checkBlocks(collect([document.body]));
+    await sendBlocks(changedBlocks(collect([document.body])));
     render();
   }
 

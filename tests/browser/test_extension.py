@@ -302,3 +302,61 @@ def test_the_fallback_boxes_when_highlights_are_not_used(ext, site) -> None:
         assert page.evaluate("() => document.body.innerHTML === window.__pageSnapshot")
     finally:
         settings(ext, overlay=False, sites=["127.0.0.1"])
+
+
+def test_options_set_the_severity_and_refuse_a_bad_address(ext, site, proxy) -> None:
+    options = ext.ctx.new_page()
+    options.goto(f"chrome-extension://{ext.id}/options.html")
+    assert options.input_value("#api") == proxy.url
+    options.fill("#api", "file:///etc/passwd")
+    options.click("button[type=submit]")
+    assert "must be an http:// or https:// address" in options.inner_text("#saved")
+    assert ext.sw.evaluate("() => chrome.storage.local.get('apiBase')")["apiBase"] == proxy.url
+    options.fill("#api", proxy.url + "/")
+    options.select_option("#severity", "critical")
+    options.click("button[type=submit]")
+    options.wait_for_function("() => document.getElementById('saved').textContent.startsWith('Saved')")
+    try:
+        assert ext.sw.evaluate("() => chrome.storage.local.get(['apiBase', 'minSeverity'])") == {
+            "apiBase": proxy.url, "minSeverity": "critical"}
+        proxy.sent.clear()
+        page = open_page(ext, site + "/clinic.html")
+        wait_for_marks(page, "'fda' in by")
+        page.wait_for_timeout(2500)  # the late text's re-check too
+        assert all(r["min_severity"] == "critical" for r in proxy.sent) and len(proxy.sent) >= 2
+        assert "late" not in _by_block(page.evaluate(HIGHLIGHTS))  # "every patient": high, below the minimum
+    finally:
+        settings(ext, minSeverity="low", sites=["127.0.0.1"])
+
+
+def test_an_api_that_does_not_answer_is_said_plainly(ext, site, proxy) -> None:
+    from serving import free_port
+
+    settings(ext, apiBase=f"http://127.0.0.1:{free_port()}", sites=["127.0.0.1"])
+    try:
+        url = site + "/hostile.html"
+        page = open_page(ext, url)
+        tab = ext.sw.evaluate("(u) => chrome.tabs.query({url: u}).then((t) => t[t.length - 1].id)", url)
+        popup = ext.ctx.new_page()
+        popup.goto(f"chrome-extension://{ext.id}/popup.html?tab={tab}")
+        popup.wait_for_function("() => document.getElementById('status').textContent.includes('did not answer')")
+        assert page.evaluate("() => CSS.highlights.size") == 0
+    finally:
+        settings(ext, apiBase=proxy.url, sites=["127.0.0.1"])
+
+
+def test_the_keyboard_command_steps_through_the_findings(ext, site) -> None:
+    url = site + "/clinic.html"
+    page = open_page(ext, url)
+    wait_for_marks(page, "'late' in by")
+    page.bring_to_front()
+    tab = ext.sw.evaluate("(u) => chrome.tabs.query({url: u}).then((t) => t[t.length - 1].id)", url)
+    pop = page.locator("stemcheck-ui .pop")
+    seen = []
+    for _ in range(5):  # what the commands (Alt+Shift+. / ,) send to the page
+        ext.sw.evaluate("(t) => chrome.tabs.sendMessage(t, {type: 'step', forward: true})", tab)
+        pop.wait_for(state="visible")
+        page.wait_for_timeout(100)
+        seen.append(pop.locator(".claim").inner_text())
+    assert seen[0] == seen[4] != seen[1]  # four findings, in reading order, then round again
+    assert "cures multiple sclerosis" in seen[0] and "candidate" in seen[3]
