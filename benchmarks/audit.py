@@ -60,7 +60,15 @@ def checker_alone(folder: Path, judge: bool) -> float:
 
 def audit_run(folder: Path, out: Path, jobs: int, judge: bool) -> float:
     from checker.cli import main
+    from checker.pipeline import default_checker, rules_checker
 
+    # A cold start, as a real audit has: its own checker load and an empty sentence memo
+    # (the checker-alone run in this process would otherwise hand over a warm one).
+    default_checker.cache_clear()
+    rules_checker.cache_clear()
+    from checker.audit import page_check
+
+    page_check._CHECKERS.clear()
     t0 = time.perf_counter()
     args = ["audit", str(folder), "--out", str(out), "--jobs", str(jobs), "--progress", "never"]
     main(args + ([] if judge else ["--no-judge"]))

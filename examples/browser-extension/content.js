@@ -30,7 +30,6 @@
     error: null,
     throttled: false,
     policy: null,
-    categories: [],
   };
   let overlay = false;
 
