@@ -28,12 +28,21 @@ TARGET_OVERHEAD = 0.20
 def make_pages(folder: Path, n: int, size: int, text: str = "corpus") -> int:
     """n HTML pages of about ``size`` bytes: corpus sentences in turn (honest and selling
     mixed as on real pages), or the example page's claims only (every sentence a finding:
-    the worst case for the audit's per-finding outputs)."""
+    the worst case for the audit's per-finding outputs).
+
+    Corpus pages come round again every ~70 pages, and a crawl's pages do not: each
+    sentence gets its own citation mark ("[1234]", as web pages have), or the encoder's
+    memo of recent sentences would hold a worker's share of a round (so --jobs 2 looked
+    more than twice as fast as --jobs 1) and no real audit would see those hits."""
     total = 0
     corpus = varied_pages(size)
+    mark = 0
     for i in range(n):
         if text == "corpus":
-            sentences = next(corpus).split(". ")
+            sentences = []
+            for s in next(corpus).split(". "):
+                mark += 1
+                sentences.append(f"{s} [{mark}]")
             body = "\n\n".join(". ".join(sentences[k:k + 4]) for k in range(0, len(sentences), 4))
         else:
             body = build_page(size + (i % 7) * 97)
@@ -64,9 +73,12 @@ def audit_run(folder: Path, out: Path, jobs: int, judge: bool) -> float:
 
     # A cold start, as a real audit has: its own checker load and an empty sentence memo
     # (the checker-alone run in this process would otherwise hand over a warm one).
+    from checker.audit import page_check
+    from checker.judge.classifier import default_judge
+
     default_checker.cache_clear()
     rules_checker.cache_clear()
-    from checker.audit import page_check
+    default_judge.cache_clear()  # the encoder and its memo live in the judge
 
     page_check._CHECKERS.clear()
     t0 = time.perf_counter()
