@@ -68,18 +68,16 @@ def checker_alone(folder: Path, judge: bool) -> float:
 
 
 def audit_run(folder: Path, out: Path, jobs: int, judge: bool) -> float:
+    from checker.audit import page_check
     from checker.cli import main
+    from checker.judge.classifier import default_judge
     from checker.pipeline import default_checker, rules_checker
 
     # A cold start, as a real audit has: its own checker load and an empty sentence memo
     # (the checker-alone run in this process would otherwise hand over a warm one).
-    from checker.audit import page_check
-    from checker.judge.classifier import default_judge
-
     default_checker.cache_clear()
     rules_checker.cache_clear()
     default_judge.cache_clear()  # the encoder and its memo live in the judge
-
     page_check._CHECKERS.clear()
     t0 = time.perf_counter()
     args = ["audit", str(folder), "--out", str(out), "--jobs", str(jobs), "--progress", "never"]
